@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wd_internal.h - what the libwd core shares with its user drivers.
+ *
+ * A user driver (drv/) knows one ring format family and one way to reach a
+ * device: the in-process soft device (drv/soft_drv.c) or a kernel uacce
+ * device (drv/uacce_drv.c). The core (wd_queue.c) speaks the ring format of
+ * wd_ring.h and calls the driver only to open and close a queue, to kick a
+ * sleeping device, to sleep for completions, and to map the share region.
+ */
+#ifndef WD_INTERNAL_H
+#define WD_INTERNAL_H
+
+#include <stdint.h>
+#include <stdatomic.h>
+#include "wd.h"
+#include "wd_ring.h"
+
+#define WD_EXPORT __attribute__((visibility("default")))
+
+#define WD_SHARE_MIN_SIZE	(4u << 20)	/* first share mapping, at least */
+#define WD_MAX_CTX		4096u		/* ctx ids per queue: 1..WD_MAX_CTX-1 */
+
+struct wd_qp;
+struct wd_queue_stats;
+
+struct wd_drv {
+	const char *name;		/* "soft", "uacce" */
+	/* fill up to max devices; return how many this driver has */
+	int (*list)(struct wd_dev_info *devs, int max);
+	/*
+	 * Open a queue on dev with capa; on success set qp->ctrl, qp->sq,
+	 * qp->cq, qp->depth, qp->fd (or -1) and qp->drv_priv.
+	 */
+	int (*open)(struct wd_qp *qp, const struct wd_dev_info *dev,
+		    const struct wd_capa *capa);
+	/* stop the device using the queue, then free everything of it */
+	void (*close)(struct wd_qp *qp);
+	/* the device set ctrl->dev_idle: wake it to look at the rings */
+	void (*kick)(struct wd_qp *qp);
+	/*
+	 * Sleep until ctrl->cq_seq differs from seq, or timeout_ms passes
+	 * (-1: no timeout). Spurious returns are allowed. Returns 0 or
+	 * -ETIMEDOUT.
+	 */
+	int (*wait)(struct wd_qp *qp, uint32_t seq, int timeout_ms);
+	/* map the share region of size bytes; NULL with errno on failure */
+	void *(*share_map)(struct wd_qp *qp, size_t size);
+};
+
+/* A queue as the core sees it (struct wd_queue.priv). */
+struct wd_qp {
+	const struct wd_drv *drv;
+	void *drv_priv;
+	struct wd_queue *q;
+	struct wd_dev_info dev;
+	int fd;
+	unsigned int fork_gen;		/* wd_fork_gen when opened */
+
+	/* rings */
+	struct wd_ring_ctrl *ctrl;
+	struct wd_sqe *sq;
+	struct wd_cqe *cq;
+	uint32_t depth;
+	uint32_t sq_idx;		/* next submission index */
+	uint32_t cq_idx;		/* next completion index */
+	uint32_t inflight;
+
+	/* tags: a slot per request in flight; tag = slot | generation << 32 */
+	struct wd_msg **slot_msg;
+	uint32_t *slot_gen;
+	uint32_t *free_slots;
+	uint32_t nr_free;
+
+	/* share region */
+	char *share_base;
+	size_t share_size;
+	size_t share_used;
+
+	/* device-side session ids */
+	uint32_t *free_ctx;
+	uint32_t nr_free_ctx;
+	uint32_t next_ctx;
+
+	struct wd_queue_stats *stats;
+};
+
+/* Incremented in every child after fork(); queues remember it. */
+extern atomic_uint wd_fork_gen;
+
+/* Drivers, in order of preference for WD_DEVICE=auto. */
+extern const struct wd_drv wd_uacce_drv;
+extern const struct wd_drv wd_soft_drv;
+
+/* Environment knobs, read once (wd_util.c). */
+const char *wd_env_str(const char *name, const char *def);
+long wd_env_long(const char *name, long def, long min, long max);
+
+/* Does the space separated list contain word? */
+int wd_alg_list_has(const char *list, const char *word);
+
+#endif /* WD_INTERNAL_H */
