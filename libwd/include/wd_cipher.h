@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * wd_cipher.h - AES through a WarpDrive queue (opcode WD_OP_CIPHER).
+ *
+ * The first half of this header is the device format: the parameter block a
+ * WD_OP_CIPHER submission entry addresses (wd_sqe.param / param_len). It uses
+ * only <linux/types.h> types so that the kernel module includes it unchanged
+ * (it implements the same format with the kernel crypto API). The second
+ * half (not for the kernel) is the libwd algorithm layer that fills it.
+ *
+ * Device format
+ * -------------
+ * Every WD_OP_CIPHER request addresses one struct wd_cipher_param (param_len
+ * == sizeof(struct wd_cipher_param), 256 bytes, all integers little endian
+ * as the host). The key travels inside the block; the device copies the
+ * block once and never follows a pointer in it.
+ *
+ *   src, src_len   input: aad_len bytes of AAD (GCM only), then the text
+ *   dst, dst_len   output: the processed text; for a GCM encryption that
+ *                  ends its message, followed by tag_len bytes of tag
+ *   op_arg         0
+ *   produced       bytes written to dst (text + tag)
+ *   consumed       src_len on success
+ *
+ * Streams. With ctx_id == 0 a request is a whole message: it starts from key
+ * and iv and, for GCM, ends with the tag. With ctx_id != 0 the device keeps
+ * the chaining state of the session between requests, so a long message can
+ * be cut into requests:
+ *   WD_SQE_F_FIRST  (re)start: take mode, dir, key and iv from this block.
+ *                   Without it, those fields are ignored and the request
+ *                   continues where the previous one of ctx_id stopped
+ *                   (CBC: last ciphertext block; CTR: counter and position
+ *                   inside the key stream block, so lengths need not be
+ *                   block multiples; GCM: counter and GHASH state).
+ *   WD_SQE_F_LAST   end the message (GCM: emit or check the tag) and free
+ *                   the session state.
+ *
+ * Mode rules (a request that breaks one completes with -EINVAL):
+ *   ECB, CBC   src text length a multiple of 16 (padding stays in software)
+ *   CTR        any length; iv is the 16-byte initial counter block,
+ *              incremented as a 128-bit big-endian number
+ *   XTS        key_len 32 or 64 (two keys, the halves must differ), iv is
+ *              the 16-byte tweak; every request is one complete data unit
+ *              of at least 16 bytes (ctx_id only keeps the key schedule:
+ *              iv is taken from each request)
+ *   GCM        iv_len 1..128 (12 is the fast path); aad_len <= src_len;
+ *              AAD is only allowed before the first text byte of the
+ *              message; tag_len 4..16. A decryption that ends its message
+ *              compares tag[0..tag_len) and completes with -EBADMSG on a
+ *              mismatch (the text written to dst must then be discarded).
+ *
+ * Errors: -EINVAL (bad parameters), -EFAULT (an address the queue may not
+ * touch), -ENOSPC (dst_len too small), -EBADMSG (GCM tag mismatch), -ENOMEM.
+ */
+#ifndef WD_CIPHER_H
+#define WD_CIPHER_H
+
+#include <linux/types.h>
+
+enum wd_cipher_mode {
+	WD_CIPHER_ECB = 0,
+	WD_CIPHER_CBC = 1,
+	WD_CIPHER_CTR = 2,
+	WD_CIPHER_XTS = 3,
+	WD_CIPHER_GCM = 4,
+	WD_CIPHER_MODE_MAX
+};
+
+#define WD_CIPHER_DECRYPT	0
+#define WD_CIPHER_ENCRYPT	1
+
+#define WD_CIPHER_BLOCK		16u
+#define WD_CIPHER_KEY_MAX	64u	/* XTS-256: two 32-byte keys */
+#define WD_CIPHER_IV_MAX	128u	/* GCM accepts any IV length up to this */
+#define WD_CIPHER_TAG_MAX	16u
+
+/* The parameter block of a WD_OP_CIPHER request: 256 bytes. */
+struct wd_cipher_param {
+	__u8 mode;		/* enum wd_cipher_mode */
+	__u8 dir;		/* WD_CIPHER_ENCRYPT or WD_CIPHER_DECRYPT */
+	__u8 key_len;		/* 16, 24, 32; XTS: 32 or 64 */
+	__u8 iv_len;		/* ECB 0; CBC, CTR, XTS 16; GCM 1..128 */
+	__u8 tag_len;		/* GCM: 4..16; otherwise 0 */
+	__u8 reserved0[3];	/* must be zero */
+	__u32 aad_len;		/* GCM: leading bytes of src that are AAD */
+	__u32 reserved1;	/* must be zero */
+	__u8 key[WD_CIPHER_KEY_MAX];
+	__u8 iv[WD_CIPHER_IV_MAX];
+	__u8 tag[WD_CIPHER_TAG_MAX];	/* GCM decryption: expected tag */
+	__u8 reserved2[32];	/* must be zero */
+};
+
+#ifndef __KERNEL__
+/*
+ * The libwd algorithm layer: build, send and check cipher requests.
+ * These helpers only format and validate; the queue, its thread rules and
+ * its sessions (wd_ctx_alloc) belong to the caller, so that an adapter can
+ * submit many requests and collect them later (asynchronous use).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include "wd.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Algorithm name for wd_capa.alg and the soft device's list, per mode. */
+const char *wd_cipher_alg_name(enum wd_cipher_mode mode);
+
+/*
+ * wd_cipher_param_init - fill p for a new message.
+ * iv may be NULL when iv_len is 0; tag_len is the GCM tag length (0 for the
+ * other modes). Returns 0 or -EINVAL when a length does not fit the mode's
+ * rules above (the block is then left zeroed).
+ */
+int wd_cipher_param_init(struct wd_cipher_param *p, enum wd_cipher_mode mode,
+			 int encrypt, const void *key, size_t key_len,
+			 const void *iv, size_t iv_len, size_t tag_len);
+
+/*
+ * wd_cipher_msg_init - format msg as a WD_OP_CIPHER request on p.
+ * flags: WD_SQE_F_FIRST / WD_SQE_F_LAST for a session (ctx_id != 0).
+ * src holds aad_len bytes of AAD then the text (set p->aad_len before).
+ */
+void wd_cipher_msg_init(struct wd_msg *msg, const struct wd_cipher_param *p,
+			uint32_t ctx_id, uint8_t flags, const void *src,
+			size_t src_len, void *dst, size_t dst_len);
+
+/*
+ * wd_cipher_run - send msg on q and wait for it (the queue must have no
+ * other request in flight). Counts the operation in the per-algorithm
+ * counters. Returns msg->status (0 or a negative errno), or the error of
+ * wd_send/wd_recv_sync.
+ */
+int wd_cipher_run(struct wd_queue *q, struct wd_msg *msg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* !__KERNEL__ */
+
+#endif /* WD_CIPHER_H */
