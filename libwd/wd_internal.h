@@ -18,11 +18,17 @@
 
 #define WD_EXPORT __attribute__((visibility("default")))
 
+#if defined(__x86_64__) || defined(__i386__)
+#define wd_cpu_relax()	__builtin_ia32_pause()
+#else
+#define wd_cpu_relax()	__asm__ __volatile__("" ::: "memory")
+#endif
+
 #define WD_SHARE_MIN_SIZE	(4u << 20)	/* first share mapping, at least */
 #define WD_MAX_CTX		4096u		/* ctx ids per queue: 1..WD_MAX_CTX-1 */
 
 struct wd_qp;
-struct wd_queue_stats;
+struct wd_stats_queue;
 
 struct wd_drv {
 	const char *name;		/* "soft", "uacce" */
@@ -82,7 +88,7 @@ struct wd_qp {
 	uint32_t nr_free_ctx;
 	uint32_t next_ctx;
 
-	struct wd_queue_stats *stats;
+	struct wd_stats_queue *stats;
 };
 
 /* Incremented in every child after fork(); queues remember it. */
@@ -91,6 +97,10 @@ extern atomic_uint wd_fork_gen;
 /* Drivers, in order of preference for WD_DEVICE=auto. */
 extern const struct wd_drv wd_uacce_drv;
 extern const struct wd_drv wd_soft_drv;
+
+/* wd_device.c */
+void wd_device_init(void);
+int wd_device_open_queue(struct wd_qp *qp, const struct wd_capa *capa);
 
 /* Environment knobs, read once (wd_util.c). */
 const char *wd_env_str(const char *name, const char *def);

@@ -80,6 +80,7 @@ int soft_engine_attach(struct soft_queue *q);
 void soft_engine_detach(struct soft_queue *q);
 void soft_engine_kick(struct soft_queue *q);
 int soft_engine_count(void);
+int soft_engine_queues(void);
 void soft_engine_fork_child(void);
 
 #endif /* SOFT_ENGINE_H */

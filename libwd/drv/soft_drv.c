@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * soft_drv.c - the user driver of the built-in soft device.
+ *
+ * The "device" is the engine threads of soft_engine.c; its queues' rings are
+ * anonymous memory of this process, marked MADV_DONTFORK so that a child
+ * does not inherit them (the kernel's VM_DONTCOPY for uacce queues).
+ * Kicks and completion waits are private futexes: no file descriptor.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "wd_internal.h"
+#include "soft/soft_engine.h"
+
+#define SOFT_DEV_NAME	"soft"
+
+static int soft_list(struct wd_dev_info *devs, int max)
+{
+	long total = wd_env_long("WD_SOFT_MAX_QUEUES", 1024, 1, 65536);
+
+	if (max < 1 || !devs)
+		return 1;
+	memset(devs, 0, sizeof(*devs));
+	snprintf(devs->name, sizeof(devs->name), SOFT_DEV_NAME);
+	snprintf(devs->api_version, sizeof(devs->api_version), WD_RING_API_SOFT);
+	snprintf(devs->algorithms, sizeof(devs->algorithms), "%s", soft_algorithms());
+	devs->flags = WD_CAPA_SVA | WD_CAPA_SHARE_DOMAIN;
+	devs->numa_node = -1;
+	devs->queues_total = (int)total;
+	devs->queues_free = (int)total - soft_engine_queues();
+	devs->is_kernel = 0;
+	return 1;
+}
+
+static size_t soft_region_size(uint32_t depth)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t sz = WD_RING_CTRL_SIZE + depth * sizeof(struct wd_sqe) +
+		    depth * sizeof(struct wd_cqe);
+
+	return (sz + page - 1) & ~(page - 1);
+}
+
+static void *soft_map(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (madvise(p, size, MADV_DONTFORK)) {
+		munmap(p, size);
+		return NULL;
+	}
+	return p;
+}
+
+static int soft_open(struct wd_qp *qp, const struct wd_dev_info *dev,
+		     const struct wd_capa *capa)
+{
+	uint32_t depth = capa->depth ? capa->depth : WD_RING_DEFAULT_DEPTH;
+	size_t size = soft_region_size(depth);
+	struct wd_ring_ctrl *ctrl;
+	struct soft_queue *sq;
+	int ret;
+
+	(void)dev;
+	sq = calloc(1, sizeof(*sq));
+	if (!sq)
+		return -ENOMEM;
+	ctrl = soft_map(size);
+	if (!ctrl) {
+		free(sq);
+		return -ENOMEM;
+	}
+	ctrl->version = WD_RING_VERSION;
+	ctrl->sq_depth = depth;
+	ctrl->cq_depth = depth;
+	ctrl->sq_offset = WD_RING_CTRL_SIZE;
+	ctrl->cq_offset = WD_RING_CTRL_SIZE + depth * sizeof(struct wd_sqe);
+	ctrl->region_size = (uint32_t)size;
+	ctrl->flags = capa->flags & WD_CAPA_SHARE_DOMAIN ? WD_RING_F_SHARE_DOMAIN : 0;
+	ctrl->magic = WD_RING_MAGIC;
+
+	sq->ctrl = ctrl;
+	sq->sq = (struct wd_sqe *)((char *)ctrl + ctrl->sq_offset);
+	sq->cq = (struct wd_cqe *)((char *)ctrl + ctrl->cq_offset);
+	sq->depth = depth;
+	sq->share_domain = !!(ctrl->flags & WD_RING_F_SHARE_DOMAIN);
+	ret = soft_engine_attach(sq);
+	if (ret) {
+		munmap(ctrl, size);
+		free(sq);
+		return ret;
+	}
+	qp->drv_priv = sq;
+	qp->ctrl = ctrl;
+	qp->sq = sq->sq;
+	qp->cq = sq->cq;
+	qp->depth = depth;
+	qp->fd = -1;
+	return 0;
+}
+
+static void soft_close(struct wd_qp *qp)
+{
+	struct soft_queue *sq = qp->drv_priv;
+	uint32_t i;
+
+	soft_engine_detach(sq);
+	if (sq->ctx) {
+		for (i = 0; i < WD_MAX_CTX; i++)
+			soft_ctx_reset(&sq->ctx[i]);
+		free(sq->ctx);
+	}
+	munmap(sq->ctrl, sq->ctrl->region_size);
+	free(sq);
+	qp->drv_priv = NULL;
+}
+
+static void soft_kick(struct wd_qp *qp)
+{
+	soft_engine_kick(qp->drv_priv);
+}
+
+static int soft_wait(struct wd_qp *qp, uint32_t seq, int timeout_ms)
+{
+	struct timespec ts, *tmo = NULL;
+	long r;
+
+	if (timeout_ms >= 0) {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+		tmo = &ts;
+	}
+	r = syscall(SYS_futex, &qp->ctrl->cq_seq, FUTEX_WAIT_PRIVATE, seq, tmo, NULL, 0);
+	return r < 0 && errno == ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+static void *soft_share_map(struct wd_qp *qp, size_t size)
+{
+	struct soft_queue *sq = qp->drv_priv;
+	void *p = soft_map(size);
+
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	atomic_store_explicit(&sq->share_size, size, memory_order_relaxed);
+	atomic_store_explicit(&sq->share_base, (uintptr_t)p, memory_order_release);
+	return p;
+}
+
+const struct wd_drv wd_soft_drv = {
+	.name = "soft",
+	.list = soft_list,
+	.open = soft_open,
+	.close = soft_close,
+	.kick = soft_kick,
+	.wait = soft_wait,
+	.share_map = soft_share_map,
+};

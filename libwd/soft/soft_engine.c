@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: MIT
+/*
+ * soft_engine.c - the soft device's engine threads.
+ *
+ * Each engine thread serves a set of queues. It polls their submission
+ * rings while there is work and for WD_SOFT_SPIN_US after the last request,
+ * then announces sleep (ctrl->dev_idle in every queue it serves), looks at
+ * the rings one last time, and blocks on a futex until a producer kicks it.
+ * So an idle queue costs no CPU and a busy one costs no system call.
+ *
+ * A new queue goes to the engine serving the fewest queues, so that several
+ * queues opened by one program run on different engines (cores).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "wd_internal.h"
+#include "soft_engine.h"
+
+#define SOFT_SERVE_BUDGET	32	/* requests per queue per pass: fairness */
+
+struct soft_engine {
+	pthread_t thread;
+	int id;
+	_Atomic uint32_t doorbell;	/* futex word: bumped by each kick */
+	_Atomic int sleeping;
+	_Atomic uint32_t gen;		/* queue list version */
+	uint32_t acked_gen;		/* under soft_dev.lock */
+	struct soft_queue **queues;	/* under soft_dev.lock */
+	int nr_queues;
+	int cap_queues;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t acked;
+	struct soft_engine *engines;
+	int nr_engines;
+	int nr_queues;
+	int64_t spin_ns;
+} soft_dev = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.acked = PTHREAD_COND_INITIALIZER,
+};
+
+static long soft_futex(_Atomic uint32_t *word, int op, uint32_t val,
+		       const struct timespec *tmo)
+{
+	return syscall(SYS_futex, word, op, val, tmo, NULL, 0);
+}
+
+static int64_t soft_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline int soft_sq_pending(const struct soft_queue *q)
+{
+	const struct wd_sqe *e = &q->sq[q->sq_head & (q->depth - 1)];
+
+	return __atomic_load_n(&e->phase, __ATOMIC_ACQUIRE) ==
+	       WD_RING_PHASE(q->sq_head, q->depth);
+}
+
+/* Run one validated request; the handler fills cqe. */
+static void soft_run(struct soft_queue *q, const struct wd_sqe *sqe, struct wd_cqe *cqe)
+{
+	struct soft_ctx *ctx = NULL;
+	soft_op_fn fn;
+
+	if (sqe->opcode >= WD_OP_MAX || sqe->reserved) {
+		cqe->status = -EINVAL;
+		return;
+	}
+	fn = soft_op_table[sqe->opcode];
+	if (!fn) {
+		cqe->status = -EOPNOTSUPP;
+		return;
+	}
+	if (sqe->ctx_id) {
+		ctx = soft_ctx(q, sqe->ctx_id);
+		if (!ctx) {
+			cqe->status = -EINVAL;
+			return;
+		}
+		/* A new stream, or a slot last used by another operation. */
+		if ((sqe->flags & WD_SQE_F_FIRST) || (ctx->state && ctx->opcode != sqe->opcode))
+			soft_ctx_reset(ctx);
+		ctx->opcode = sqe->opcode;
+	}
+	fn(q, sqe, cqe);
+	if (ctx && (sqe->flags & WD_SQE_F_LAST))
+		soft_ctx_reset(ctx);
+}
+
+static void soft_post(struct soft_queue *q, const struct wd_cqe *res)
+{
+	struct wd_cqe *c = &q->cq[q->cq_tail & (q->depth - 1)];
+
+	c->tag = res->tag;
+	c->status = res->status;
+	c->produced = res->produced;
+	c->consumed = res->consumed;
+	c->flags = res->flags;
+	__atomic_store_n(&c->phase, WD_RING_PHASE(q->cq_tail, q->depth), __ATOMIC_RELEASE);
+	q->cq_tail++;
+}
+
+/* Serve up to budget requests of q; returns how many. */
+static int soft_queue_serve(struct soft_queue *q, int budget)
+{
+	int n = 0;
+
+	while (n < budget && soft_sq_pending(q)) {
+		struct wd_sqe sqe = q->sq[q->sq_head & (q->depth - 1)];
+		struct wd_cqe res = { .tag = sqe.tag };
+
+		/* From here on only the private copy is read. */
+		q->sq_head++;
+		soft_run(q, &sqe, &res);
+		soft_post(q, &res);
+		n++;
+	}
+	if (n) {
+		struct wd_ring_ctrl *ctrl = q->ctrl;
+
+		/* Pairs with the waiter's fence between user_waiting and its look. */
+		atomic_thread_fence(memory_order_seq_cst);
+		if (__atomic_load_n(&ctrl->user_waiting, __ATOMIC_RELAXED)) {
+			__atomic_fetch_add(&ctrl->cq_seq, 1, __ATOMIC_RELEASE);
+			soft_futex((_Atomic uint32_t *)&ctrl->cq_seq, FUTEX_WAKE_PRIVATE,
+				   INT_MAX, NULL);
+		}
+	}
+	return n;
+}
+
+static void soft_set_idle(struct soft_queue **qs, int n, uint32_t idle)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		__atomic_store_n(&qs[i]->ctrl->dev_idle, idle, __ATOMIC_RELAXED);
+}
+
+/* Take the current queue list; returns 1 when the engine must stop. */
+static int soft_engine_reload(struct soft_engine *e, struct soft_queue ***local,
+			      int *nr, int *cap, uint32_t *gen)
+{
+	pthread_mutex_lock(&soft_dev.lock);
+	if (e->nr_queues > *cap) {
+		struct soft_queue **n = realloc(*local, e->nr_queues * sizeof(*n));
+
+		if (n) {
+			*local = n;
+			*cap = e->nr_queues;
+		}
+	}
+	/* Never fails to shrink; on a failed growth serve the old prefix. */
+	*nr = e->nr_queues < *cap ? e->nr_queues : *cap;
+	if (*nr)
+		memcpy(*local, e->queues, *nr * sizeof(**local));
+	*gen = atomic_load(&e->gen);
+	e->acked_gen = *gen;
+	pthread_cond_broadcast(&soft_dev.acked);
+	pthread_mutex_unlock(&soft_dev.lock);
+	return 0;
+}
+
+/* Announce sleep, look once more, then block until kicked. */
+static void soft_engine_sleep(struct soft_engine *e, struct soft_queue **qs, int n,
+			      uint32_t gen)
+{
+	uint32_t bell = atomic_load(&e->doorbell);
+	int i, pending = 0;
+
+	atomic_store(&e->sleeping, 1);
+	soft_set_idle(qs, n, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+	for (i = 0; i < n && !pending; i++)
+		pending = soft_sq_pending(qs[i]);
+	if (!pending && atomic_load(&e->gen) == gen)
+		soft_futex(&e->doorbell, FUTEX_WAIT_PRIVATE, bell, NULL);
+	soft_set_idle(qs, n, 0);
+	atomic_store(&e->sleeping, 0);
+}
+
+static void *soft_engine_main(void *arg)
+{
+	struct soft_engine *e = arg;
+	struct soft_queue **qs = NULL;
+	int nr = 0, cap = 0;
+	uint32_t gen = 0;
+	int64_t idle_since = 0;
+	char name[16];
+
+	snprintf(name, sizeof(name), "wd-soft-eng%d", e->id);
+	pthread_setname_np(pthread_self(), name);
+	soft_engine_reload(e, &qs, &nr, &cap, &gen);
+	for (;;) {
+		int i, work = 0;
+
+		if (atomic_load_explicit(&e->gen, memory_order_acquire) != gen)
+			soft_engine_reload(e, &qs, &nr, &cap, &gen);
+		for (i = 0; i < nr; i++)
+			work += soft_queue_serve(qs[i], SOFT_SERVE_BUDGET);
+		if (work) {
+			idle_since = 0;
+			continue;
+		}
+		if (!idle_since) {
+			idle_since = soft_now_ns();
+			continue;
+		}
+		if (soft_now_ns() - idle_since < soft_dev.spin_ns) {
+			wd_cpu_relax();
+			continue;
+		}
+		soft_engine_sleep(e, qs, nr, gen);
+		idle_since = 0;
+	}
+	return NULL;
+}
+
+static void soft_engine_wake(struct soft_engine *e)
+{
+	atomic_fetch_add(&e->doorbell, 1);
+	soft_futex(&e->doorbell, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
+int soft_engine_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return (int)wd_env_long("WD_SOFT_ENGINES", n > 0 ? n : 1, 1, 256);
+}
+
+/* Start the engine threads; under soft_dev.lock. */
+static int soft_engines_start(void)
+{
+	int i, n = soft_engine_count();
+	pthread_attr_t attr;
+	sigset_t all, old;
+
+	soft_dev.engines = calloc(n, sizeof(*soft_dev.engines));
+	if (!soft_dev.engines)
+		return -ENOMEM;
+	soft_dev.spin_ns = wd_env_long("WD_SOFT_SPIN_US", 200, 0, 1000000) * 1000;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Engines must never take the application's signals. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 0; i < n; i++) {
+		soft_dev.engines[i].id = i;
+		if (pthread_create(&soft_dev.engines[i].thread, &attr, soft_engine_main,
+				   &soft_dev.engines[i]))
+			break;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (i == 0) {
+		free(soft_dev.engines);
+		soft_dev.engines = NULL;
+		return -EAGAIN;
+	}
+	soft_dev.nr_engines = i;
+	return 0;
+}
+
+int soft_engine_attach(struct soft_queue *q)
+{
+	long max = wd_env_long("WD_SOFT_MAX_QUEUES", 1024, 1, 65536);
+	struct soft_engine *e;
+	int i, ret = 0;
+
+	pthread_mutex_lock(&soft_dev.lock);
+	if (!soft_dev.engines)
+		ret = soft_engines_start();
+	if (!ret && soft_dev.nr_queues >= max)
+		ret = -EBUSY;
+	if (ret)
+		goto out;
+	e = &soft_dev.engines[0];
+	for (i = 1; i < soft_dev.nr_engines; i++)
+		if (soft_dev.engines[i].nr_queues < e->nr_queues)
+			e = &soft_dev.engines[i];
+	if (e->nr_queues == e->cap_queues) {
+		int cap = e->cap_queues ? e->cap_queues * 2 : 8;
+		struct soft_queue **n = realloc(e->queues, cap * sizeof(*n));
+
+		if (!n) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		e->queues = n;
+		e->cap_queues = cap;
+	}
+	e->queues[e->nr_queues++] = q;
+	q->engine = e;
+	soft_dev.nr_queues++;
+	atomic_fetch_add(&e->gen, 1);
+	soft_engine_wake(e);
+out:
+	pthread_mutex_unlock(&soft_dev.lock);
+	return ret;
+}
+
+/* Remove q and wait until its engine no longer looks at it. */
+void soft_engine_detach(struct soft_queue *q)
+{
+	struct soft_engine *e = q->engine;
+	uint32_t gen;
+	int i;
+
+	pthread_mutex_lock(&soft_dev.lock);
+	for (i = 0; i < e->nr_queues; i++) {
+		if (e->queues[i] == q) {
+			e->queues[i] = e->queues[--e->nr_queues];
+			break;
+		}
+	}
+	soft_dev.nr_queues--;
+	gen = atomic_fetch_add(&e->gen, 1) + 1;
+	soft_engine_wake(e);
+	while (e->acked_gen != gen)
+		pthread_cond_wait(&soft_dev.acked, &soft_dev.lock);
+	pthread_mutex_unlock(&soft_dev.lock);
+	q->engine = NULL;
+}
+
+void soft_engine_kick(struct soft_queue *q)
+{
+	struct soft_engine *e = q->engine;
+
+	if (atomic_load(&e->sleeping))
+		soft_engine_wake(e);
+}
+
+int soft_engine_queues(void)
+{
+	return soft_dev.nr_queues;
+}
+
+/*
+ * In a forked child no engine thread exists: forget them (their memory
+ * stays allocated, it is the parent's picture) and start afresh on the
+ * child's first queue. Queues inherited are refused by the fork check.
+ */
+void soft_engine_fork_child(void)
+{
+	pthread_mutex_init(&soft_dev.lock, NULL);
+	pthread_cond_init(&soft_dev.acked, NULL);
+	soft_dev.engines = NULL;
+	soft_dev.nr_engines = 0;
+	soft_dev.nr_queues = 0;
+}

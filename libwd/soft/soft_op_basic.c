@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+/* soft_op_basic.c - NOP, MEMCPY and CTX_FREE on the soft device. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include "soft_engine.h"
+
+#define SOFT_NOP_MAX_DELAY_US	1000000u
+
+/* NOP: no work, after op_arg microseconds (a slow device, for tests). */
+void soft_op_nop(struct soft_queue *q, const struct wd_sqe *sqe, struct wd_cqe *cqe)
+{
+	(void)q;
+	if (sqe->op_arg) {
+		uint32_t us = sqe->op_arg < SOFT_NOP_MAX_DELAY_US ?
+			      sqe->op_arg : SOFT_NOP_MAX_DELAY_US;
+		struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	cqe->status = 0;
+}
+
+void soft_op_memcpy(struct soft_queue *q, const struct wd_sqe *sqe, struct wd_cqe *cqe)
+{
+	void *src, *dst;
+
+	if (sqe->src_len > sqe->dst_len) {
+		cqe->status = -ENOSPC;
+		return;
+	}
+	src = soft_buf(q, sqe->src, sqe->src_len, 0);
+	dst = soft_buf(q, sqe->dst, sqe->src_len, 1);
+	if (!src || !dst) {
+		cqe->status = -EFAULT;
+		return;
+	}
+	memmove(dst, src, sqe->src_len);
+	cqe->consumed = sqe->src_len;
+	cqe->produced = sqe->src_len;
+	cqe->status = 0;
+}
+
+void soft_op_ctx_free(struct soft_queue *q, const struct wd_sqe *sqe, struct wd_cqe *cqe)
+{
+	struct soft_ctx *c = soft_ctx(q, sqe->ctx_id);
+
+	if (!c) {
+		cqe->status = -EINVAL;
+		return;
+	}
+	soft_ctx_reset(c);
+	cqe->status = 0;
+}
