@@ -100,6 +100,7 @@ struct wd_cipher_param {
 #include <stddef.h>
 #include <stdint.h>
 #include "wd.h"
+#include "wd_ring.h"	/* WD_SQE_F_* */
 
 #ifdef __cplusplus
 extern "C" {

@@ -86,6 +86,7 @@ struct wd_rsa_param {
 #include <stddef.h>
 #include <stdint.h>
 #include "wd.h"
+#include "wd_ring.h"	/* WD_SQE_F_* */
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wd_crypto_internal.h - what the crypto layers share with the soft
+ * device's cipher and RSA operations (inside libwd only).
+ */
+#ifndef WD_CRYPTO_INTERNAL_H
+#define WD_CRYPTO_INTERNAL_H
+
+#include <openssl/types.h>
+#include "wd_cipher.h"
+#include "wd_rsa.h"
+
+/* The property every fetch of the soft engine uses. */
+#define WD_CRYPTO_PROPQ	"provider=default"
+
+/*
+ * wd_crypto_libctx - a private OpenSSL library context holding only the
+ * default provider. The soft engine computes with it, so that it never sees
+ * the process's configuration and can never recurse into the wd provider.
+ * Created on first use, lives as long as the process. NULL if OpenSSL
+ * could not set it up.
+ */
+OSSL_LIB_CTX *wd_crypto_libctx(void);
+
+/* Block checks shared by the layer and the soft device: 0 or -EINVAL. */
+int wd_cipher_param_check(const struct wd_cipher_param *p);
+int wd_rsa_param_check(const struct wd_rsa_param *p, size_t param_len);
+
+/* Bytes of the components that follow a checked header. */
+size_t wd_rsa_param_comp_len(const struct wd_rsa_param *p);
+
+#endif /* WD_CRYPTO_INTERNAL_H */

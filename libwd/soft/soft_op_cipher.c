@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/*
+ * soft_op_cipher.c - the soft device's WD_OP_CIPHER: AES in ECB, CBC, CTR,
+ * XTS and GCM, format in wd_cipher.h.
+ *
+ * The work is done by OpenSSL's default provider fetched in the private
+ * library context (wd_crypto_libctx), constant-time where libcrypto is. A
+ * session (ctx_id) keeps one EVP_CIPHER_CTX between requests, which carries
+ * the chaining state: CBC's last block, CTR's counter and key stream
+ * position, GCM's counter and GHASH.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include "soft_engine.h"
+#include "crypto/wd_crypto_internal.h"
+
+const char soft_cipher_algs[] = "aes-ecb aes-cbc aes-ctr aes-xts aes-gcm";
+
+struct cipher_state {
+	EVP_CIPHER_CTX *ctx;
+	uint8_t mode;
+	uint8_t dir;
+	uint8_t tag_len;
+	uint8_t text_started;	/* GCM: AAD no longer allowed */
+};
+
+static const char *const cipher_names[WD_CIPHER_MODE_MAX][3] = {
+	[WD_CIPHER_ECB] = { "AES-128-ECB", "AES-192-ECB", "AES-256-ECB" },
+	[WD_CIPHER_CBC] = { "AES-128-CBC", "AES-192-CBC", "AES-256-CBC" },
+	[WD_CIPHER_CTR] = { "AES-128-CTR", "AES-192-CTR", "AES-256-CTR" },
+	[WD_CIPHER_XTS] = { "AES-128-XTS", NULL, "AES-256-XTS" },
+	[WD_CIPHER_GCM] = { "AES-128-GCM", "AES-192-GCM", "AES-256-GCM" },
+};
+
+/* Fetched once per process: fetching per request would cost a lookup. */
+static EVP_CIPHER *cipher_cache[WD_CIPHER_MODE_MAX][3];
+
+static const EVP_CIPHER *cipher_get(unsigned int mode, unsigned int key_len)
+{
+	/* index by AES key size: 128, 192, 256 (XTS carries two keys) */
+	unsigned int k = (mode == WD_CIPHER_XTS ? key_len / 2 : key_len) / 8 - 2;
+	EVP_CIPHER *c, *expected = NULL;
+
+	if (k > 2 || !cipher_names[mode][k])
+		return NULL;
+	c = __atomic_load_n(&cipher_cache[mode][k], __ATOMIC_ACQUIRE);
+	if (c)
+		return c;
+	c = EVP_CIPHER_fetch(wd_crypto_libctx(), cipher_names[mode][k],
+			     WD_CRYPTO_PROPQ);
+	if (!c)
+		return NULL;
+	/* Two engines may race here: the loser frees its copy. */
+	if (!__atomic_compare_exchange_n(&cipher_cache[mode][k], &expected, c, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		EVP_CIPHER_free(c);
+		c = expected;
+	}
+	return c;
+}
+
+static void cipher_state_free(void *arg)
+{
+	struct cipher_state *st = arg;
+
+	if (!st)
+		return;
+	EVP_CIPHER_CTX_free(st->ctx);
+	free(st);
+}
+
+/* A context keyed and ready for the first byte of a message of p. */
+static int cipher_state_init(struct cipher_state *st,
+			     const struct wd_cipher_param *p)
+{
+	const EVP_CIPHER *c = cipher_get(p->mode, p->key_len);
+	OSSL_PARAM prm[2] = { OSSL_PARAM_END, OSSL_PARAM_END };
+	size_t iv_len = p->iv_len;
+
+	if (!c)
+		return -EINVAL;
+	st->ctx = EVP_CIPHER_CTX_new();
+	if (!st->ctx)
+		return -ENOMEM;
+	st->mode = p->mode;
+	st->dir = p->dir;
+	st->tag_len = p->tag_len;
+	st->text_started = 0;
+	if (!EVP_CipherInit_ex2(st->ctx, c, NULL, NULL, p->dir, NULL))
+		return -EINVAL;
+	if (p->mode == WD_CIPHER_GCM) {
+		prm[0] = OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN,
+						     &iv_len);
+		if (!EVP_CIPHER_CTX_set_params(st->ctx, prm))
+			return -EINVAL;
+	}
+	if (!EVP_CipherInit_ex2(st->ctx, NULL, p->key,
+				p->iv_len ? p->iv : NULL, p->dir, NULL))
+		return -EINVAL;
+	/* Padding is the caller's business: the device sees whole blocks. */
+	EVP_CIPHER_CTX_set_padding(st->ctx, 0);
+	return 0;
+}
+
+/* GCM end of message: append the tag, or check the expected one. */
+static int cipher_gcm_final(struct cipher_state *st,
+			    const struct wd_cipher_param *p, uint8_t *tag_out)
+{
+	uint8_t scratch[WD_CIPHER_BLOCK];
+	int outl = 0;
+
+	if (st->dir == WD_CIPHER_DECRYPT &&
+	    !EVP_CIPHER_CTX_ctrl(st->ctx, EVP_CTRL_AEAD_SET_TAG, st->tag_len,
+				 (void *)p->tag))
+		return -EINVAL;
+	if (!EVP_CipherFinal_ex(st->ctx, scratch, &outl))
+		return st->dir == WD_CIPHER_DECRYPT ? -EBADMSG : -EINVAL;
+	if (st->dir == WD_CIPHER_ENCRYPT &&
+	    !EVP_CIPHER_CTX_ctrl(st->ctx, EVP_CTRL_AEAD_GET_TAG, st->tag_len,
+				 tag_out))
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Run one request on a ready state. Returns bytes produced or -errno.
+ * src: aad_len bytes of AAD, then text.
+ */
+static long cipher_run(struct cipher_state *st, const struct wd_cipher_param *p,
+		       const uint8_t *src, size_t src_len, uint8_t *dst,
+		       size_t dst_len, int last)
+{
+	size_t aad_len = st->mode == WD_CIPHER_GCM ? p->aad_len : 0;
+	size_t text_len, need;
+	int outl = 0;
+
+	if (aad_len > src_len)
+		return -EINVAL;
+	text_len = src_len - aad_len;
+	need = text_len + (st->mode == WD_CIPHER_GCM && last &&
+			   st->dir == WD_CIPHER_ENCRYPT ? st->tag_len : 0);
+	if (need > dst_len)
+		return -ENOSPC;
+	if ((st->mode == WD_CIPHER_ECB || st->mode == WD_CIPHER_CBC) &&
+	    text_len % WD_CIPHER_BLOCK)
+		return -EINVAL;
+	if (st->mode == WD_CIPHER_XTS) {
+		if (text_len < WD_CIPHER_BLOCK)
+			return -EINVAL;
+		/* every request is a new data unit with its own tweak */
+		if (!EVP_CipherInit_ex2(st->ctx, NULL, NULL, p->iv, st->dir, NULL))
+			return -EINVAL;
+	}
+	if (aad_len) {
+		if (st->text_started)
+			return -EINVAL;
+		if (!EVP_CipherUpdate(st->ctx, NULL, &outl, src, (int)aad_len))
+			return -EINVAL;
+	}
+	if (text_len) {
+		st->text_started = 1;
+		if (!EVP_CipherUpdate(st->ctx, dst, &outl, src + aad_len,
+				      (int)text_len) || (size_t)outl != text_len)
+			return -EINVAL;
+	}
+	if (st->mode == WD_CIPHER_GCM && last) {
+		int ret = cipher_gcm_final(st, p, dst + text_len);
+
+		if (ret)
+			return ret;
+	}
+	return (long)need;
+}
+
+/* The session's state for this request, created on WD_SQE_F_FIRST. */
+static int cipher_session(struct soft_queue *q, const struct wd_sqe *sqe,
+			  const struct wd_cipher_param *p,
+			  struct cipher_state **out)
+{
+	struct soft_ctx *c = soft_ctx(q, sqe->ctx_id);
+	struct cipher_state *st;
+	int ret;
+
+	if (!c)
+		return -EINVAL;
+	if (!(sqe->flags & WD_SQE_F_FIRST)) {
+		if (!c->state || c->opcode != WD_OP_CIPHER)
+			return -EINVAL;
+		*out = c->state;
+		return 0;
+	}
+	ret = wd_cipher_param_check(p);
+	if (ret)
+		return ret;
+	soft_ctx_reset(c);
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	ret = cipher_state_init(st, p);
+	if (ret) {
+		cipher_state_free(st);
+		return ret;
+	}
+	c->state = st;
+	c->destroy = cipher_state_free;
+	c->opcode = WD_OP_CIPHER;
+	*out = st;
+	return 0;
+}
+
+void soft_op_cipher(struct soft_queue *q, const struct wd_sqe *sqe,
+		    struct wd_cqe *cqe)
+{
+	struct wd_cipher_param p;
+	struct cipher_state one = { 0 }, *st = &one;
+	const void *pb, *src;
+	void *dst;
+	long ret;
+
+	pb = soft_buf(q, sqe->param, sqe->param_len, 0);
+	src = soft_buf(q, sqe->src, sqe->src_len, 0);
+	dst = soft_buf(q, sqe->dst, sqe->dst_len, 1);
+	if (!pb || !src || !dst) {
+		cqe->status = -EFAULT;
+		return;
+	}
+	if (sqe->param_len != sizeof(p)) {
+		cqe->status = -EINVAL;
+		return;
+	}
+	/* one copy: user space may change the block while we work */
+	memcpy(&p, pb, sizeof(p));
+	if (sqe->ctx_id) {
+		ret = cipher_session(q, sqe, &p, &st);
+	} else {
+		ret = wd_cipher_param_check(&p);
+		if (!ret)
+			ret = cipher_state_init(st, &p);
+	}
+	if (!ret)
+		ret = cipher_run(st, &p, src, sqe->src_len, dst, sqe->dst_len,
+				 !sqe->ctx_id || (sqe->flags & WD_SQE_F_LAST));
+	EVP_CIPHER_CTX_free(one.ctx);
+	ERR_clear_error();	/* the engine thread reports through status only */
+	if (ret < 0) {
+		cqe->status = (int)ret;
+		return;
+	}
+	cqe->status = 0;
+	cqe->produced = (uint32_t)ret;
+	cqe->consumed = sqe->src_len;
+	cqe->flags = (!sqe->ctx_id || (sqe->flags & WD_SQE_F_LAST)) ?
+		     WD_CQE_F_END : 0;
+}

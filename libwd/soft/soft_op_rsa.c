@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+/*
+ * soft_op_rsa.c - the soft device's WD_OP_RSA: raw public operation,
+ * private operation with CRT, and key generation (format in wd_rsa.h).
+ *
+ * OpenSSL's default provider in the private library context does the
+ * arithmetic (constant time, with blinding, and checking a CRT result
+ * against the public key). Turning a key into an EVP_PKEY costs more than a
+ * small exponentiation, so a session (ctx_id) caches the last key it saw.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/rsa.h>
+#include "soft_engine.h"
+#include "crypto/wd_crypto_internal.h"
+
+const char soft_rsa_algs[] = "rsa";
+
+static const char *const rsa_param_names[WD_RSA_NR_COMP] = {
+	OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
+	OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+	OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
+	OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
+};
+
+/* A session's cached key: the block it came from, and its prepared form. */
+struct rsa_state {
+	struct wd_rsa_param hdr;
+	uint8_t *comp;
+	size_t comp_len;
+	EVP_PKEY *pkey;
+};
+
+static void rsa_state_free(void *arg)
+{
+	struct rsa_state *st = arg;
+
+	if (!st)
+		return;
+	EVP_PKEY_free(st->pkey);
+	free(st->comp);
+	free(st);
+}
+
+static EVP_PKEY *rsa_pkey_new(const struct wd_rsa_param *p, const uint8_t *comp)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BIGNUM *bn[WD_RSA_NR_COMP] = { 0 };
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pc = NULL;
+	EVP_PKEY *pkey = NULL;
+	int i, ok = bld != NULL;
+
+	for (i = 0; ok && i < WD_RSA_NR_COMP; comp += p->len[i], i++) {
+		if (!p->len[i])
+			continue;
+		bn[i] = BN_bin2bn(comp, (int)p->len[i], NULL);
+		ok = bn[i] && OSSL_PARAM_BLD_push_BN(bld, rsa_param_names[i], bn[i]);
+	}
+	/* the modulus size the device accepts, whatever the block claims */
+	ok = ok && BN_num_bits(bn[WD_RSA_N]) >= (int)WD_RSA_MIN_BITS &&
+	     BN_num_bits(bn[WD_RSA_N]) <= (int)WD_RSA_MAX_BITS;
+	if (ok)
+		params = OSSL_PARAM_BLD_to_param(bld);
+	if (params)
+		pc = EVP_PKEY_CTX_new_from_name(wd_crypto_libctx(), "RSA",
+						WD_CRYPTO_PROPQ);
+	if (pc && EVP_PKEY_fromdata_init(pc) > 0)
+		EVP_PKEY_fromdata(pc, &pkey, p->op == WD_RSA_PUBLIC ?
+				  EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR, params);
+	EVP_PKEY_CTX_free(pc);
+	OSSL_PARAM_free(params);
+	for (i = 0; i < WD_RSA_NR_COMP; i++)
+		BN_clear_free(bn[i]);
+	OSSL_PARAM_BLD_free(bld);
+	return pkey;
+}
+
+/* The prepared key of this request: cached in the session when there is one. */
+static int rsa_key_get(struct soft_queue *q, const struct wd_sqe *sqe,
+		       const struct wd_rsa_param *p, const uint8_t *comp,
+		       EVP_PKEY **pkey, struct rsa_state **tmp)
+{
+	size_t comp_len = wd_rsa_param_comp_len(p);
+	struct soft_ctx *c = NULL;
+	struct rsa_state *st;
+
+	if (sqe->ctx_id) {
+		c = soft_ctx(q, sqe->ctx_id);
+		if (!c)
+			return -EINVAL;
+		st = c->opcode == WD_OP_RSA ? c->state : NULL;
+		if (st && st->comp_len == comp_len &&
+		    !memcmp(&st->hdr, p, sizeof(*p)) &&
+		    !memcmp(st->comp, comp, comp_len)) {
+			*pkey = st->pkey;
+			return 0;
+		}
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->pkey = rsa_pkey_new(p, comp);
+	st->comp = malloc(comp_len);
+	if (!st->pkey || !st->comp) {
+		int ret = st->pkey ? -ENOMEM : -EINVAL;
+
+		rsa_state_free(st);
+		return ret;
+	}
+	memcpy(st->comp, comp, comp_len);
+	st->comp_len = comp_len;
+	st->hdr = *p;
+	*pkey = st->pkey;
+	if (c) {
+		soft_ctx_reset(c);
+		c->state = st;
+		c->destroy = rsa_state_free;
+		c->opcode = WD_OP_RSA;
+	} else {
+		*tmp = st;
+	}
+	return 0;
+}
+
+/* out = in ^ (e or d) mod n, in and out exactly k bytes. */
+static int rsa_raw(EVP_PKEY *pkey, int private, const uint8_t *in, size_t k,
+		   uint8_t *out)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(wd_crypto_libctx(), pkey,
+						      WD_CRYPTO_PROPQ);
+	size_t outlen = k;
+	int ok;
+
+	ok = pc && (private ? EVP_PKEY_decrypt_init(pc) : EVP_PKEY_encrypt_init(pc)) > 0 &&
+	     EVP_PKEY_CTX_set_rsa_padding(pc, RSA_NO_PADDING) > 0 &&
+	     (private ? EVP_PKEY_decrypt(pc, out, &outlen, in, k) :
+			EVP_PKEY_encrypt(pc, out, &outlen, in, k)) > 0 &&
+	     outlen == k;
+	EVP_PKEY_CTX_free(pc);
+	return ok ? 0 : -EINVAL;
+}
+
+static long rsa_exp(struct soft_queue *q, const struct wd_sqe *sqe,
+		    const struct wd_rsa_param *p, const uint8_t *comp,
+		    const uint8_t *src, uint8_t *dst)
+{
+	struct rsa_state *tmp = NULL;
+	uint8_t in[WD_RSA_MAX_BITS / 8];
+	EVP_PKEY *pkey;
+	size_t k = p->len[WD_RSA_N];
+	long ret;
+
+	/* n without a leading zero byte, so that k = bytes(n) */
+	if (!k || !comp[0] || sqe->src_len > k)
+		return -EINVAL;
+	if (sqe->dst_len < k)
+		return -ENOSPC;
+	ret = rsa_key_get(q, sqe, p, comp, &pkey, &tmp);
+	if (ret)
+		return ret;
+	memset(in, 0, k - sqe->src_len);
+	memcpy(in + k - sqe->src_len, src, sqe->src_len);
+	ret = rsa_raw(pkey, p->op == WD_RSA_PRIVATE_CRT, in, k, dst);
+	OPENSSL_cleanse(in, k);
+	rsa_state_free(tmp);
+	return ret ? ret : (long)k;
+}
+
+/* Write the new key as a WD_RSA_PRIVATE_CRT block; returns its size. */
+static long rsa_key_export(EVP_PKEY *pkey, unsigned int bits, uint8_t *dst,
+			   size_t dst_len)
+{
+	struct wd_rsa_param hdr = { .op = WD_RSA_PRIVATE_CRT, .bits = bits };
+	size_t off = sizeof(hdr);
+	long ret = (long)off;
+	int i;
+
+	for (i = 0; i < WD_RSA_NR_COMP && ret > 0; i++) {
+		BIGNUM *bn = NULL;
+		size_t n;
+
+		if (!EVP_PKEY_get_bn_param(pkey, rsa_param_names[i], &bn)) {
+			ret = -EINVAL;
+			break;
+		}
+		n = (size_t)BN_num_bytes(bn);
+		if (off + n > dst_len)
+			ret = -ENOSPC;
+		else
+			BN_bn2bin(bn, dst + off);
+		BN_clear_free(bn);
+		hdr.len[i] = (uint32_t)n;
+		off += n;
+		ret = ret > 0 ? (long)off : ret;
+	}
+	if (ret > 0)
+		memcpy(dst, &hdr, sizeof(hdr));
+	return ret;
+}
+
+static long rsa_keygen(const struct wd_rsa_param *p, const uint8_t *comp,
+		       uint8_t *dst, size_t dst_len)
+{
+	EVP_PKEY_CTX *pc;
+	EVP_PKEY *pkey = NULL;
+	BIGNUM *e = NULL;
+	long ret = -EINVAL;
+
+	pc = EVP_PKEY_CTX_new_from_name(wd_crypto_libctx(), "RSA", WD_CRYPTO_PROPQ);
+	if (p->len[WD_RSA_E])
+		e = BN_bin2bn(comp + p->len[WD_RSA_N], (int)p->len[WD_RSA_E], NULL);
+	if (pc && EVP_PKEY_keygen_init(pc) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(pc, (int)p->bits) > 0 &&
+	    (!e || EVP_PKEY_CTX_set1_rsa_keygen_pubexp(pc, e) > 0) &&
+	    EVP_PKEY_keygen(pc, &pkey) > 0)
+		ret = rsa_key_export(pkey, p->bits, dst, dst_len);
+	BN_free(e);
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(pc);
+	return ret;
+}
+
+void soft_op_rsa(struct soft_queue *q, const struct wd_sqe *sqe,
+		 struct wd_cqe *cqe)
+{
+	const uint8_t *pb, *src;
+	struct wd_rsa_param p;
+	uint8_t *dst;
+	long ret;
+
+	pb = soft_buf(q, sqe->param, sqe->param_len, 0);
+	src = soft_buf(q, sqe->src, sqe->src_len, 0);
+	dst = soft_buf(q, sqe->dst, sqe->dst_len, 1);
+	if (!pb || !src || !dst) {
+		cqe->status = -EFAULT;
+		return;
+	}
+	if (sqe->param_len < sizeof(p)) {
+		cqe->status = -EINVAL;
+		return;
+	}
+	/*
+	 * The header is copied once and checked; the components are read
+	 * once into BIGNUMs (or compared with the cache), so a block that
+	 * user space rewrites meanwhile yields a wrong key, never a bad access.
+	 */
+	memcpy(&p, pb, sizeof(p));
+	ret = wd_rsa_param_check(&p, sqe->param_len);
+	if (!ret && p.op == WD_RSA_KEYGEN)
+		ret = rsa_keygen(&p, pb + sizeof(p), dst, sqe->dst_len);
+	else if (!ret)
+		ret = rsa_exp(q, sqe, &p, pb + sizeof(p), src, dst);
+	ERR_clear_error();	/* the engine thread reports through status only */
+	if (ret < 0) {
+		cqe->status = (int)ret;
+		return;
+	}
+	cqe->status = 0;
+	cqe->produced = (uint32_t)ret;
+	cqe->consumed = sqe->src_len;
+	cqe->flags = WD_CQE_F_END;
+}
