@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * codec.h - the deflate engines wdgzip drives, behind one small interface.
+ *
+ * The drivers (compress.c, decompress.c) write gzip headers and trailers
+ * and compute the CRC themselves; a codec only turns raw deflate data
+ * around. codec_wd.c serves it through wd_comp queues and falls back to
+ * zlib (codec_zlib.c) on a device error, counting the fallback in the
+ * "deflate"/"inflate" counters that `wdctl stats` shows.
+ */
+#ifndef WDGZIP_CODEC_H
+#define WDGZIP_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Results of the codec calls. */
+#define CODEC_OK		0
+#define CODEC_DATA_ERROR	(-1)	/* corrupt deflate data */
+#define CODEC_DEVICE_ERROR	(-2)	/* device failed: see codec_inflater */
+#define CODEC_NO_MEMORY		(-3)
+
+/* A growable output buffer. */
+struct obuf {
+	uint8_t *data;
+	size_t len, cap;
+};
+
+int obuf_reserve(struct obuf *b, size_t extra);
+void obuf_free(struct obuf *b);
+
+/*
+ * Compression: one raw deflate stream fed in blocks. Each block but the
+ * last ends on a byte boundary (sync flush), so that whatever went wrong
+ * in a later block, the output so far is a valid prefix.
+ */
+struct deflater;
+
+/* parallel: queues/engines to spread the stream over (0: all CPUs). */
+struct deflater *deflater_new(int level, unsigned int parallel);
+/* Compress in[0..len) and append its deflate data to out. */
+int deflater_block(struct deflater *d, const uint8_t *in, size_t len,
+		   int last, struct obuf *out);
+void deflater_free(struct deflater *d);
+
+/*
+ * Decompression: raw deflate streams, one per gzip member. A step behaves
+ * as one inflate() call. After CODEC_DEVICE_ERROR the inflater has switched
+ * to software for good: the caller restarts the member from its first
+ * deflate byte (inflater_reset) and skips the output it already has.
+ */
+struct inflater;
+
+struct inflater *inflater_new(void);
+int inflater_reset(struct inflater *f);
+int inflater_step(struct inflater *f, const uint8_t *in, size_t in_len,
+		  uint8_t *out, size_t out_len, size_t *consumed,
+		  size_t *produced, int *end);
+void inflater_free(struct inflater *f);
+
+/* Software engines (zlib), used alone or as the fallback. */
+struct zdeflater;
+struct zdeflater *zdeflater_new(int level, const uint8_t *dict,
+				size_t dict_len);
+int zdeflater_block(struct zdeflater *z, const uint8_t *in, size_t len,
+		    int last, struct obuf *out);
+void zdeflater_free(struct zdeflater *z);
+
+struct zinflater;
+struct zinflater *zinflater_new(void);
+int zinflater_reset(struct zinflater *z);
+int zinflater_step(struct zinflater *z, const uint8_t *in, size_t in_len,
+		   uint8_t *out, size_t out_len, size_t *consumed,
+		   size_t *produced, int *end);
+void zinflater_free(struct zinflater *z);
+
+/* CRC-32 of gzip (the fastest implementation available). */
+uint32_t gz_crc32(uint32_t crc, const uint8_t *buf, size_t len);
+
+#endif

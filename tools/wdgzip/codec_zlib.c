@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * codec_zlib.c - the software engines: zlib raw deflate and inflate, and
+ * the CRC-32 (ISA-L's when available: several times zlib's speed).
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#ifdef HAVE_ISAL
+#include <isa-l/crc.h>
+#endif
+
+#include "codec.h"
+
+int obuf_reserve(struct obuf *b, size_t extra)
+{
+	size_t cap = b->cap ? b->cap : 65536;
+	uint8_t *p;
+
+	if (b->len + extra <= b->cap)
+		return 0;
+	while (cap < b->len + extra)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+void obuf_free(struct obuf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+uint32_t gz_crc32(uint32_t crc, const uint8_t *buf, size_t len)
+{
+#ifdef HAVE_ISAL
+	return crc32_gzip_refl(crc, buf, len);
+#else
+	while (len) {
+		uInt n = len > UINT_MAX ? UINT_MAX : (uInt)len;
+
+		crc = (uint32_t)crc32(crc, buf, n);
+		buf += n;
+		len -= n;
+	}
+	return crc;
+#endif
+}
+
+struct zdeflater {
+	z_stream s;
+};
+
+struct zdeflater *zdeflater_new(int level, const uint8_t *dict,
+				size_t dict_len)
+{
+	struct zdeflater *z = calloc(1, sizeof(*z));
+
+	if (!z)
+		return NULL;
+	if (deflateInit2(&z->s, level, Z_DEFLATED, -15, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(z);
+		return NULL;
+	}
+	if (dict_len &&
+	    deflateSetDictionary(&z->s, dict, (uInt)dict_len) != Z_OK) {
+		zdeflater_free(z);
+		return NULL;
+	}
+	return z;
+}
+
+int zdeflater_block(struct zdeflater *z, const uint8_t *in, size_t len,
+		    int last, struct obuf *out)
+{
+	int flush = last ? Z_FINISH : Z_SYNC_FLUSH, ret;
+
+	z->s.next_in = (Bytef *)in;
+	do {
+		uInt chunk = len > (1u << 30) ? (1u << 30) : (uInt)len;
+		int f = chunk == len ? flush : Z_NO_FLUSH;
+
+		z->s.avail_in = chunk;
+		len -= chunk;
+		do {
+			size_t room = deflateBound(&z->s, z->s.avail_in) + 64;
+
+			if (obuf_reserve(out, room))
+				return CODEC_NO_MEMORY;
+			z->s.next_out = out->data + out->len;
+			z->s.avail_out = (uInt)(out->cap - out->len > UINT_MAX ?
+					UINT_MAX : out->cap - out->len);
+			room = z->s.avail_out;
+			ret = deflate(&z->s, f);
+			out->len += room - z->s.avail_out;
+			if (ret == Z_STREAM_ERROR)
+				return CODEC_DATA_ERROR;
+		} while (z->s.avail_out == 0 ||
+			 (f == Z_FINISH && ret != Z_STREAM_END));
+	} while (len);
+	return CODEC_OK;
+}
+
+void zdeflater_free(struct zdeflater *z)
+{
+	if (!z)
+		return;
+	deflateEnd(&z->s);
+	free(z);
+}
+
+struct zinflater {
+	z_stream s;
+};
+
+struct zinflater *zinflater_new(void)
+{
+	struct zinflater *z = calloc(1, sizeof(*z));
+
+	if (!z)
+		return NULL;
+	if (inflateInit2(&z->s, -15) != Z_OK) {
+		free(z);
+		return NULL;
+	}
+	return z;
+}
+
+int zinflater_reset(struct zinflater *z)
+{
+	return inflateReset(&z->s) == Z_OK ? CODEC_OK : CODEC_NO_MEMORY;
+}
+
+int zinflater_step(struct zinflater *z, const uint8_t *in, size_t in_len,
+		   uint8_t *out, size_t out_len, size_t *consumed,
+		   size_t *produced, int *end)
+{
+	uInt ai = in_len > UINT_MAX ? UINT_MAX : (uInt)in_len;
+	uInt ao = out_len > UINT_MAX ? UINT_MAX : (uInt)out_len;
+	int ret;
+
+	z->s.next_in = (Bytef *)in;
+	z->s.avail_in = ai;
+	z->s.next_out = out;
+	z->s.avail_out = ao;
+	ret = inflate(&z->s, Z_NO_FLUSH);
+	*consumed = ai - z->s.avail_in;
+	*produced = ao - z->s.avail_out;
+	*end = ret == Z_STREAM_END;
+	if (ret == Z_OK || ret == Z_STREAM_END || ret == Z_BUF_ERROR)
+		return CODEC_OK;
+	if (ret == Z_MEM_ERROR)
+		return CODEC_NO_MEMORY;
+	return CODEC_DATA_ERROR;
+}
+
+void zinflater_free(struct zinflater *z)
+{
+	if (!z)
+		return;
+	inflateEnd(&z->s);
+	free(z);
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * decompress.c - gzip members one after the other: header, deflate data
+ * (through the codec), trailer check; then either another member, the
+ * end of input, or trailing zeros/garbage. Errors take gzip's paths: a
+ * truncated or corrupt stream aborts the run (no partial output is kept),
+ * a CRC or length mismatch aborts too except under -t, which goes on with
+ * the next file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "gzheader.h"
+#include "inbuf.h"
+#include "wdgzip.h"
+
+#define IN_SIZE		(1u << 20)
+#define OUT_SIZE	(4u << 20)
+
+static struct inbuf in;
+static struct inflater *inf;
+static uint8_t *outbuf;
+static int method, part;
+
+static void no_memory(void)
+{
+	fprintf(stderr, "%s: memory exhausted\n", program_name);
+	abort_gzip();
+}
+
+int decompress_prepare(struct gz_file *f)
+{
+	if (!in.buf && inbuf_init(&in, IN_SIZE))
+		no_memory();
+	inbuf_reset(&in, f->ifd, f->ifname);
+	f->members = 0;
+	f->bytes_in = f->bytes_out = 0;
+	part = 1;
+	method = gz_get_method(&in, f, part);
+	return method < 0 ? method : 0;
+}
+
+/* Nothing left after the member just read? */
+static int input_eof(void)
+{
+	if (in.pos < in.len)
+		return 0;
+	return inbuf_fill(&in) == 0;
+}
+
+/* The running state of one member's output. */
+struct member {
+	uint32_t crc;
+	uint64_t len;		/* bytes of output so far */
+	uint64_t skip;		/* output already delivered before a restart */
+};
+
+static void deliver(struct gz_file *f, struct member *m, const uint8_t *p,
+		    size_t n)
+{
+	if (m->skip) {
+		size_t drop = m->skip < n ? (size_t)m->skip : n;
+
+		p += drop;
+		n -= drop;
+		m->skip -= drop;
+	}
+	if (!n)
+		return;
+	m->crc = gz_crc32(m->crc, p, n);
+	m->len += n;
+	f->bytes_out += (int64_t)n;
+	if (!opt.test)
+		write_all(f->ofd, p, n, f->ofname);
+}
+
+/* The device failed mid-member: decode it again in software. */
+static void restart_member(struct gz_file *f, struct member *m, int64_t start)
+{
+	if (lseek(in.fd, start, SEEK_SET) != start) {
+		fprintf(stderr, "\n%s: %s: device error, and the input cannot be read again\n",
+			program_name, f->ifname);
+		abort_gzip();
+	}
+	in.pos = in.len = 0;
+	in.total = start;
+	in.eof = 0;
+	m->skip = m->len;
+	m->len = 0;
+	m->crc = 0;
+	if (inflater_reset(inf) != CODEC_OK)
+		no_memory();
+}
+
+static void inflate_data(struct gz_file *f, struct member *m)
+{
+	int64_t start = inbuf_offset(&in);
+	size_t olen = 0, used, made;
+	int end = 0, ret;
+
+	if (inflater_reset(inf) != CODEC_OK)
+		no_memory();
+	while (!end) {
+		if (in.pos == in.len && inbuf_fill(&in) == 0)
+			read_error(f->ifname, 0);
+		ret = inflater_step(inf, in.buf + in.pos, in.len - in.pos,
+				    outbuf + olen, OUT_SIZE - olen, &used, &made,
+				    &end);
+		if (ret == CODEC_DATA_ERROR) {
+			fprintf(stderr, "\n%s: %s: invalid compressed data--format violated\n",
+				program_name, f->ifname);
+			abort_gzip();
+		}
+		if (ret == CODEC_DEVICE_ERROR) {
+			deliver(f, m, outbuf, olen);
+			olen = 0;
+			restart_member(f, m, start);
+			continue;
+		}
+		if (ret != CODEC_OK)
+			no_memory();
+		in.pos += used;
+		olen += made;
+		if (olen == OUT_SIZE || end) {
+			deliver(f, m, outbuf, olen);
+			olen = 0;
+		}
+		/* no progress with input left: it must be incomplete */
+		if (!used && !made && !end && in.pos < in.len &&
+		    inbuf_fill(&in) == 0)
+			read_error(f->ifname, 0);
+	}
+}
+
+static int inflate_member(struct gz_file *f)
+{
+	struct member m = { 0, 0, 0 };
+	uint32_t want_crc = 0, want_len = 0;
+	int i, err = 0;
+
+	inflate_data(f, &m);
+	for (i = 0; i < 4; i++)
+		want_crc |= (uint32_t)inbuf_byte(&in) << (8 * i);
+	for (i = 0; i < 4; i++)
+		want_len |= (uint32_t)inbuf_byte(&in) << (8 * i);
+	f->list_crc = want_crc;
+	f->members++;
+	if (want_crc != m.crc) {
+		fprintf(stderr, "\n%s: %s: invalid compressed data--crc error\n",
+			program_name, f->ifname);
+		err = 1;
+	}
+	if (want_len != (uint32_t)m.len) {
+		fprintf(stderr, "\n%s: %s: invalid compressed data--length error\n",
+			program_name, f->ifname);
+		err = 1;
+	}
+	if (!err)
+		return EXIT_OK;
+	exit_code = EXIT_ERROR;
+	if (!opt.test)
+		abort_gzip();
+	return EXIT_ERROR;
+}
+
+static int copy_through(struct gz_file *f)
+{
+	do {
+		write_all(f->ofd, in.buf + in.pos, in.len - in.pos, f->ofname);
+		f->bytes_out += (int64_t)(in.len - in.pos);
+		in.pos = in.len;
+	} while (inbuf_fill(&in));
+	f->bytes_in = in.total;
+	return EXIT_OK;
+}
+
+int decompress_file(struct gz_file *f)
+{
+	int ret = EXIT_OK;
+
+	if (method == GZ_COPY)
+		return copy_through(f);
+	if (!inf && !(inf = inflater_new()))
+		no_memory();
+	if (!outbuf && !(outbuf = malloc(OUT_SIZE)))
+		no_memory();
+	for (;;) {
+		ret = inflate_member(f);
+		if (ret != EXIT_OK || input_eof())
+			break;
+		f->bytes_out = 0;	/* gzip reports the last member */
+		method = gz_get_method(&in, f, ++part);
+		if (method == GZ_NOT_GZIP)
+			ret = EXIT_ERROR;
+		if (method < 0)
+			break;
+	}
+	f->bytes_in = in.total;
+	return ret;
+}
+
+/* The outcome of the last decompress_file(): a GZ_* code. */
+int decompress_last_method(void)
+{
+	return method;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* inbuf.c - buffered input, see inbuf.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "inbuf.h"
+#include "wdgzip.h"
+
+int inbuf_init(struct inbuf *in, size_t cap)
+{
+	memset(in, 0, sizeof(*in));
+	in->buf = malloc(cap);
+	in->cap = cap;
+	in->fd = -1;
+	return in->buf ? 0 : -1;
+}
+
+void inbuf_reset(struct inbuf *in, int fd, const char *name)
+{
+	in->fd = fd;
+	in->name = name;
+	in->pos = in->len = 0;
+	in->total = 0;
+	in->eof = 0;
+}
+
+void inbuf_free(struct inbuf *in)
+{
+	free(in->buf);
+	in->buf = NULL;
+}
+
+size_t inbuf_fill(struct inbuf *in)
+{
+	ssize_t n;
+
+	if (in->eof)
+		return 0;
+	if (in->pos) {
+		memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+		in->len -= in->pos;
+		in->pos = 0;
+	}
+	if (in->len == in->cap)
+		return 0;
+	do {
+		n = read(in->fd, in->buf + in->len, in->cap - in->len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		read_error(in->name, errno);
+	if (n == 0) {
+		in->eof = 1;
+		return 0;
+	}
+	in->len += (size_t)n;
+	in->total += n;
+	return (size_t)n;
+}
+
+int inbuf_try_byte(struct inbuf *in)
+{
+	if (in->pos == in->len && inbuf_fill(in) == 0)
+		return -1;
+	return in->buf[in->pos++];
+}
+
+uint8_t inbuf_byte(struct inbuf *in)
+{
+	int c = inbuf_try_byte(in);
+
+	if (c < 0)
+		read_error(in->name, 0);
+	return (uint8_t)c;
+}
+
+int64_t inbuf_offset(const struct inbuf *in)
+{
+	return in->total - (int64_t)(in->len - in->pos);
+}
