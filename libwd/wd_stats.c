@@ -125,8 +125,19 @@ struct wd_stats_queue *wd_stats_queue_get(const char *dev, const char *mode)
 
 void wd_stats_queue_put(struct wd_stats_queue *s)
 {
-	if (s)
-		__atomic_store_n(&s->in_use, 0, __ATOMIC_RELEASE);
+	struct wd_stats_queue *sum;
+
+	if (!s || !stats_file)
+		return;
+	/* Keep the process totals whole when a queue goes away. */
+	sum = &stats_file->closed;
+	__atomic_fetch_add(&sum->requests, s->requests, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sum->completions, s->completions, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sum->bytes_in, s->bytes_in, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sum->bytes_out, s->bytes_out, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sum->errors, s->errors, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sum->busy, s->busy, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->in_use, 0, __ATOMIC_RELEASE);
 }
 
 static struct wd_stats_alg *stats_alg_find(struct wd_stats_file *f, const char *alg)

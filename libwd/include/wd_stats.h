@@ -49,6 +49,7 @@ struct wd_stats_file {
 	uint32_t reserved;
 	char comm[32];
 	uint64_t queues_opened;		/* ever, in this process */
+	struct wd_stats_queue closed;	/* sums of the queues released */
 	struct wd_stats_alg algs[WD_STATS_MAX_ALGS];
 	struct wd_stats_queue queues[WD_STATS_MAX_QUEUES];
 };

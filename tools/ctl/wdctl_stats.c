@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wdctl_stats.c - wdctl stats: the counters every live libwd process
+ * publishes (wd_stats.h), read from outside the process.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "wd_stats.h"
+#include "wdctl.h"
+
+struct totals {
+	uint64_t requests, completions, bytes_in, bytes_out, errors, busy;
+};
+
+struct walk {
+	const struct wdctl_opts *o;
+	int shown;
+	struct totals all;
+};
+
+static void totals_add(struct totals *t, const struct wd_stats_queue *s)
+{
+	t->requests += s->requests;
+	t->completions += s->completions;
+	t->bytes_in += s->bytes_in;
+	t->bytes_out += s->bytes_out;
+	t->errors += s->errors;
+	t->busy += s->busy;
+}
+
+static void json_counters(const struct totals *t)
+{
+	printf("\"requests\":%" PRIu64 ",\"completions\":%" PRIu64 ",\"bytes_in\":%" PRIu64
+	       ",\"bytes_out\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"busy\":%" PRIu64,
+	       t->requests, t->completions, t->bytes_in, t->bytes_out, t->errors, t->busy);
+}
+
+static void json_process(const struct wd_stats_file *f, const struct totals *t)
+{
+	int i, first = 1;
+
+	printf("{\"pid\":%d,\"comm\":", f->pid);
+	wdctl_json_str(f->comm);
+	printf(",\"queues_opened\":%" PRIu64 ",\"queues\":[", f->queues_opened);
+	for (i = 0; i < WD_STATS_MAX_QUEUES; i++) {
+		const struct wd_stats_queue *s = &f->queues[i];
+		struct totals q = { 0 };
+
+		if (!s->in_use)
+			continue;
+		totals_add(&q, s);
+		printf("%s{\"id\":%u,\"device\":", first ? "" : ",", s->id);
+		wdctl_json_str(s->dev);
+		printf(",\"mode\":");
+		wdctl_json_str(s->mode);
+		putchar(',');
+		json_counters(&q);
+		putchar('}');
+		first = 0;
+	}
+	printf("],\"algorithms\":{");
+	for (i = 0, first = 1; i < WD_STATS_MAX_ALGS; i++) {
+		const struct wd_stats_alg *a = &f->algs[i];
+		int c;
+
+		if (a->state != 2)
+			continue;
+		printf("%s", first ? "" : ",");
+		wdctl_json_str(a->name);
+		putchar(':');
+		for (c = 0; c < WD_ALG_NR_COUNTERS; c++)
+			printf("%s\"%s\":%" PRIu64, c ? "," : "{", wd_alg_counter_name(c), a->c[c]);
+		putchar('}');
+		first = 0;
+	}
+	printf("},\"totals\":{");
+	json_counters(t);
+	printf("}}");
+}
+
+static void table_process(const struct wd_stats_file *f, const struct totals *t)
+{
+	int i, hdr = 0;
+
+	printf("PROCESS %d (%s): %" PRIu64 " queues opened\n", f->pid, f->comm, f->queues_opened);
+	for (i = 0; i < WD_STATS_MAX_QUEUES; i++) {
+		const struct wd_stats_queue *s = &f->queues[i];
+
+		if (!s->in_use)
+			continue;
+		if (!hdr++)
+			printf("  %-5s %-14s %-5s %12s %12s %14s %14s %8s %8s\n", "QUEUE", "DEVICE",
+			       "MODE", "REQUESTS", "COMPLETIONS", "BYTES_IN", "BYTES_OUT", "ERRORS",
+			       "BUSY");
+		printf("  %-5u %-14s %-5s %12" PRIu64 " %12" PRIu64 " %14" PRIu64 " %14" PRIu64
+		       " %8" PRIu64 " %8" PRIu64 "\n", s->id, s->dev, s->mode, s->requests,
+		       s->completions, s->bytes_in, s->bytes_out, s->errors, s->busy);
+	}
+	for (i = 0, hdr = 0; i < WD_STATS_MAX_ALGS; i++) {
+		const struct wd_stats_alg *a = &f->algs[i];
+
+		if (a->state != 2)
+			continue;
+		if (!hdr++)
+			printf("  %-20s %12s %12s %14s %14s %8s\n", "ALGORITHM", "OFFLOADED",
+			       "FALLBACK", "BYTES_IN", "BYTES_OUT", "ERRORS");
+		printf("  %-20s %12" PRIu64 " %12" PRIu64 " %14" PRIu64 " %14" PRIu64 " %8" PRIu64
+		       "\n", a->name, a->c[WD_ALG_OFFLOADED], a->c[WD_ALG_FALLBACK],
+		       a->c[WD_ALG_BYTES_IN], a->c[WD_ALG_BYTES_OUT], a->c[WD_ALG_ERRORS]);
+	}
+	printf("  total: requests=%" PRIu64 " completions=%" PRIu64 " bytes_in=%" PRIu64
+	       " bytes_out=%" PRIu64 " errors=%" PRIu64 " busy=%" PRIu64 "\n",
+	       t->requests, t->completions, t->bytes_in, t->bytes_out, t->errors, t->busy);
+}
+
+static int show(const struct wd_stats_file *f, void *arg)
+{
+	struct walk *w = arg;
+	struct totals t = { 0 };
+	int i;
+
+	if (w->o->pid && f->pid != w->o->pid)
+		return 0;
+	totals_add(&t, &f->closed);
+	for (i = 0; i < WD_STATS_MAX_QUEUES; i++)
+		if (f->queues[i].in_use)
+			totals_add(&t, &f->queues[i]);
+	if (w->o->json) {
+		if (w->shown)
+			putchar(',');
+		json_process(f, &t);
+	} else {
+		table_process(f, &t);
+	}
+	w->all.requests += t.requests;
+	w->all.completions += t.completions;
+	w->all.bytes_in += t.bytes_in;
+	w->all.bytes_out += t.bytes_out;
+	w->all.errors += t.errors;
+	w->all.busy += t.busy;
+	w->shown++;
+	return 0;
+}
+
+int wdctl_stats(const struct wdctl_opts *o)
+{
+	struct walk w = { .o = o };
+	int ret;
+
+	if (o->json)
+		printf("{\"processes\":[");
+	ret = wd_stats_scan(show, &w);
+	if (o->json) {
+		printf("],\"totals\":{");
+		json_counters(&w.all);
+		printf("}}\n");
+	} else if (!w.shown) {
+		printf("no process is using libwd%s\n", ret < 0 ? " (counters are off)" : "");
+	}
+	return o->pid && !w.shown ? 1 : 0;
+}
