@@ -240,7 +240,8 @@ int wd_comp_stream(struct wd_comp_sess *sess, struct wd_comp_req *req);
  * independent of the session's stream. Deflate: src is the whole input,
  * the result a complete stream (flush is ignored). Inflate: src holds one
  * whole stream. Returns 0, -ENOSPC (dst too small), -EBADMSG (corrupt),
- * -ENODATA (inflate: src ends before the stream does), or a device error.
+ * -ENODATA (inflate: src ends before the stream does), -E2BIG (share-domain
+ * sessions: more than 256 KiB of src, use the stream), or a device error.
  */
 int wd_comp_oneshot(struct wd_comp_sess *sess, struct wd_comp_req *req);
 
@@ -251,6 +252,8 @@ int wd_comp_oneshot(struct wd_comp_sess *sess, struct wd_comp_req *req);
  * may be in flight; their src/dst must stay valid until completion. Stream
  * steps in flight should each have room for their output (as
  * wd_comp_bound()), otherwise output moves to the following steps.
+ * Share-domain sessions take at most 256 KiB of src and 320 KiB of dst per
+ * asynchronous request (-E2BIG). Parallel sessions are synchronous only.
  * wd_comp_poll() completes up to max requests (0: all in flight), filling
  * their out fields and calling req->cb when set; with wait it sleeps until
  * at least one completes. Returns how many completed, or -errno.

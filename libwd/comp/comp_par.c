@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/*
+ * comp_par.c - one deflate stream compressed on several queues at once.
+ *
+ * The input is cut in chunks; each chunk becomes a stateless raw request
+ * whose source is the 32 KiB of input before the chunk (priming history,
+ * so matches reach back as in one stream) followed by the chunk. Every
+ * chunk but the last ends with a sync flush, i.e. on a byte boundary with a
+ * non-final block, so the pieces join by plain concatenation; the last one
+ * ends with the final block. Each request also returns the checksum of its
+ * chunk, and the wrapper's checksum is their combination (zlib's
+ * crc32_combine/adler32_combine). The header and trailer are written here.
+ *
+ * Chunks go round robin over the lanes (each lane a queue, each queue
+ * served by its own engine), two per lane in flight, and their output is
+ * handed to the caller strictly in order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "wd_internal.h"
+#include "comp_priv.h"
+#include "comp_zlib.h"
+
+#define PAR_PER_LANE	2
+
+enum job_state { JOB_FREE, JOB_FILLING, JOB_SENT, JOB_DONE };
+
+struct par_job {
+	enum job_state state;
+	struct comp_lane *lane;
+	struct comp_slot *slot;		/* while sent */
+	uint8_t *in, *out;		/* device-visible */
+	uint32_t out_cap;
+	uint32_t dict, len;		/* history bytes, chunk bytes */
+	uint32_t out_len, out_pos;
+	uint32_t checksum;
+	int status;
+	int own_bufs;			/* in/out malloc'd here */
+};
+
+struct comp_par {
+	struct par_job *job;
+	unsigned int nr_jobs;
+	unsigned long head, tail;	/* oldest undrained job, job being filled */
+	uint8_t wrap[16];		/* header or trailer bytes pending */
+	uint32_t wrap_len, wrap_pos;
+	int header_done, finishing, trailer_done, ended;
+	int flush_sent;			/* a flush job went out, not drained yet */
+	int no_dict;			/* after a full flush: no history */
+	uint32_t check;
+	uint64_t total_in;
+	int err;
+};
+
+static struct par_job *par_at(struct comp_par *p, unsigned long i)
+{
+	return &p->job[i % p->nr_jobs];
+}
+
+int comp_par_init(struct wd_comp_sess *s)
+{
+	struct comp_par *p = calloc(1, sizeof(*p));
+	uint32_t chunk = s->setup.chunk_size;
+	unsigned int i;
+
+	if (!p)
+		return -ENOMEM;
+	s->par = p;
+	p->nr_jobs = s->nr_lanes * PAR_PER_LANE;
+	p->job = calloc(p->nr_jobs, sizeof(*p->job));
+	if (!p->job)
+		return -ENOMEM;
+	for (i = 0; i < p->nr_jobs; i++) {
+		struct par_job *j = &p->job[i];
+
+		j->lane = &s->lane[i % s->nr_lanes];
+		j->out_cap = (uint32_t)wd_comp_bound(NULL, chunk);
+		if (j->lane->pq->share) {
+			/* the slot's bounce buffers are the only memory allowed */
+			struct comp_slot *sl = &j->lane->pq->slot[i / s->nr_lanes];
+
+			j->in = sl->bin;
+			j->out = sl->bout;
+			j->out_cap = COMP_BOUNCE + COMP_BOUNCE / 4;
+		} else {
+			j->in = malloc(WD_COMP_WINDOW + chunk);
+			j->out = malloc(j->out_cap);
+			j->own_bufs = 1;
+			if (!j->in || !j->out)
+				return -ENOMEM;
+		}
+	}
+	comp_par_reset(s);
+	return 0;
+}
+
+void comp_par_free(struct wd_comp_sess *s)
+{
+	struct comp_par *p = s->par;
+	unsigned int i;
+	int err;
+
+	if (!p)
+		return;
+	for (i = 0; i < s->nr_lanes; i++)
+		while (s->lane[i].inflight && comp_lane_wait(&s->lane[i], 1, &err))
+			;
+	for (i = 0; p->job && i < p->nr_jobs; i++) {
+		if (p->job[i].own_bufs) {
+			free(p->job[i].in);
+			free(p->job[i].out);
+		}
+	}
+	free(p->job);
+	free(p);
+	s->par = NULL;
+}
+
+/* The wrapper header of the setup (RFC 1950 / RFC 1952). */
+static void par_header(struct wd_comp_sess *s, struct comp_par *p)
+{
+	int level = s->setup.level < 0 ? 6 : s->setup.level;
+	int wb = s->setup.window_bits ? s->setup.window_bits : 15;
+
+	p->wrap_pos = 0;
+	p->wrap_len = 0;
+	if (s->setup.format == WD_COMP_ZLIB) {
+		unsigned int cmf = 0x08 | (unsigned int)(wb - 8) << 4;
+		unsigned int lvl = level < 2 || s->setup.strategy >= 2 ? 0 :
+				   level < 6 ? 1 : level == 6 ? 2 : 3;
+		unsigned int flg = lvl << 6;
+
+		flg += 31 - (cmf * 256 + flg) % 31;
+		p->wrap[0] = (uint8_t)cmf;
+		p->wrap[1] = (uint8_t)flg;
+		p->wrap_len = 2;
+	} else if (s->setup.format == WD_COMP_GZIP) {
+		static const uint8_t gz[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+
+		memcpy(p->wrap, gz, sizeof(gz));
+		p->wrap[8] = level == 9 ? 2 : level == 1 ? 4 : 0;
+		p->wrap_len = 10;
+	}
+}
+
+static void par_put32(uint8_t *b, uint32_t v, int big)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		b[big ? 3 - i : i] = (uint8_t)(v >> (8 * i));
+}
+
+static void par_trailer(struct wd_comp_sess *s, struct comp_par *p)
+{
+	p->wrap_pos = 0;
+	p->wrap_len = 0;
+	if (s->setup.format == WD_COMP_ZLIB) {
+		par_put32(p->wrap, p->check, 1);
+		p->wrap_len = 4;
+	} else if (s->setup.format == WD_COMP_GZIP) {
+		par_put32(p->wrap, p->check, 0);
+		par_put32(p->wrap + 4, (uint32_t)p->total_in, 0);
+		p->wrap_len = 8;
+	}
+}
+
+void comp_par_reset(struct wd_comp_sess *s)
+{
+	struct comp_par *p = s->par;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < s->nr_lanes; i++)
+		while (s->lane[i].inflight && comp_lane_wait(&s->lane[i], 1, &err))
+			;
+	for (i = 0; i < s->nr_lanes; i++) {
+		unsigned int k;
+
+		for (k = 0; k < COMP_SLOTS; k++)
+			s->lane[i].pq->slot[k].busy = 0;
+	}
+	for (i = 0; i < p->nr_jobs; i++) {
+		p->job[i].state = JOB_FREE;
+		p->job[i].slot = NULL;
+	}
+	p->head = p->tail = 0;
+	p->header_done = p->finishing = p->trailer_done = p->ended = 0;
+	p->flush_sent = p->no_dict = 0;
+	p->total_in = 0;
+	p->check = s->setup.format == WD_COMP_ZLIB ? 1 : 0;
+	p->err = 0;
+	par_header(s, p);
+}
+
+/* Begin filling job j: prime it with the history before it. */
+static void par_job_start(struct comp_par *p, struct par_job *j)
+{
+	struct par_job *prev = p->tail ? par_at(p, p->tail - 1) : NULL;
+
+	j->dict = 0;
+	j->len = 0;
+	if (prev && !p->no_dict) {
+		/* prev's buffer is intact until prev is drained and reused */
+		uint32_t have = prev->dict + prev->len;
+
+		j->dict = have < WD_COMP_WINDOW ? have : WD_COMP_WINDOW;
+		memcpy(j->in, prev->in + have - j->dict, j->dict);
+	}
+	p->no_dict = 0;
+	j->state = JOB_FILLING;
+}
+
+static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
+{
+	struct comp_lane *l = j->lane;
+	struct comp_slot *sl = comp_slot_get(l);
+	struct wd_msg *m;
+	int ret;
+
+	if (!sl)
+		return -EBUSY;
+	comp_param_fill(s, sl->param, flush);
+	sl->param->format = WD_COMP_RAW;
+	sl->param->dict_len = j->dict;
+	sl->param->check = s->setup.format == WD_COMP_GZIP ? WD_COMP_CHECK_CRC32 :
+			   s->setup.format == WD_COMP_ZLIB ? WD_COMP_CHECK_ADLER32 :
+			   WD_COMP_CHECK_NONE;
+	sl->owner = j;
+	m = &sl->msg;
+	m->opcode = WD_OP_COMPRESS;
+	m->src = j->in;
+	m->src_len = j->dict + j->len;
+	m->dst = j->out;
+	m->dst_len = j->out_cap;
+	ret = comp_slot_send(l, sl);
+	if (ret) {
+		comp_slot_put(l, sl);
+		return ret;
+	}
+	j->slot = sl;
+	j->state = JOB_SENT;
+	wd_alg_stats_add("deflate", WD_ALG_BYTES_IN, j->len);
+	return 0;
+}
+
+/* Wait until the oldest job completes (later ones may complete first). */
+static int par_wait_head(struct comp_par *p)
+{
+	struct par_job *h = par_at(p, p->head);
+	int err = 0;
+
+	while (h->state == JOB_SENT) {
+		struct comp_slot *sl = comp_lane_wait(h->lane, 1, &err);
+		struct par_job *j;
+
+		if (!sl)
+			return err;
+		j = sl->owner;
+		j->status = sl->msg.status;
+		j->out_len = sl->msg.produced;
+		j->checksum = sl->param->checksum;
+		j->out_pos = 0;
+		if (!j->status && (j->out_len > j->out_cap ||
+				   sl->msg.consumed != j->dict + j->len))
+			j->status = -EIO;
+		comp_slot_put(j->lane, sl);
+		j->slot = NULL;
+		j->state = JOB_DONE;
+		if (j->status)
+			wd_alg_stats_add("deflate", WD_ALG_ERRORS, 1);
+	}
+	return 0;
+}
+
+static size_t par_copy(uint8_t *dst, size_t room, const uint8_t *src,
+		       uint32_t *pos, uint32_t len)
+{
+	size_t n = len - *pos < room ? len - *pos : room;
+
+	memcpy(dst, src + *pos, n);
+	*pos += (uint32_t)n;
+	return n;
+}
+
+/* Hand finished output to the caller, in order. */
+static void par_drain(struct wd_comp_sess *s, struct comp_par *p,
+		      struct wd_comp_req *req)
+{
+	const struct comp_zlib *z = comp_zlib();
+	uint8_t *dst = req->dst;
+
+	for (;;) {
+		size_t room = req->dst_len - req->produced;
+
+		if (p->wrap_pos < p->wrap_len) {
+			req->produced += par_copy(dst + req->produced, room, p->wrap,
+						  &p->wrap_pos, p->wrap_len);
+			if (p->wrap_pos < p->wrap_len)
+				return;
+			if (p->finishing && p->head == p->tail)
+				p->ended = 1;
+			continue;
+		}
+		if (p->head == p->tail || par_at(p, p->head)->state != JOB_DONE)
+			return;
+		{
+			struct par_job *j = par_at(p, p->head);
+
+			if (j->status) {
+				p->err = j->status;
+				return;
+			}
+			req->produced += par_copy(dst + req->produced, room, j->out,
+						  &j->out_pos, j->out_len);
+			if (j->out_pos < j->out_len)
+				return;
+			if (s->setup.format == WD_COMP_GZIP)
+				p->check = (uint32_t)z->crc32_combine(p->check, j->checksum, j->len);
+			else if (s->setup.format == WD_COMP_ZLIB)
+				p->check = (uint32_t)z->adler32_combine(p->check, j->checksum, j->len);
+			wd_alg_stats_add("deflate", WD_ALG_BYTES_OUT, j->out_len);
+			j->state = JOB_FREE;
+			p->head++;
+			if (p->finishing && p->head == p->tail) {
+				par_trailer(s, p);
+				if (!p->wrap_len)
+					p->ended = 1;
+			}
+		}
+	}
+}
+
+/* Take input into the job being filled; send it when full. */
+static int par_take(struct wd_comp_sess *s, struct comp_par *p,
+		    struct wd_comp_req *req)
+{
+	struct par_job *j = par_at(p, p->tail);
+	uint32_t chunk = s->setup.chunk_size;
+	size_t n;
+
+	if (j->state == JOB_FREE)
+		par_job_start(p, j);
+	if (j->state != JOB_FILLING)	/* every job is busy: wait */
+		return par_wait_head(p);
+	n = req->src_len - req->consumed;
+	if (n > chunk - j->len)
+		n = chunk - j->len;
+	memcpy(j->in + j->dict + j->len, (const uint8_t *)req->src + req->consumed, n);
+	j->len += (uint32_t)n;
+	req->consumed += n;
+	p->total_in += n;
+	if (j->len < chunk)
+		return 0;
+	p->tail++;
+	return par_job_send(s, j, WD_COMP_SYNC_FLUSH);
+}
+
+/* All input is in: send the job that carries the flush, if one is due. */
+static int par_flush(struct wd_comp_sess *s, struct comp_par *p, int flush)
+{
+	struct par_job *j = par_at(p, p->tail);
+
+	if (j->state == JOB_FREE && flush == WD_COMP_FINISH)
+		par_job_start(p, j);	/* the final block, even if empty */
+	if (j->state == JOB_SENT || j->state == JOB_DONE)
+		return par_wait_head(p);
+	p->flush_sent = 1;
+	if (flush == WD_COMP_FINISH)
+		p->finishing = 1;
+	if (j->state != JOB_FILLING) {	/* nothing since the last flush */
+		if (flush == WD_COMP_FULL_FLUSH)
+			p->no_dict = 1;
+		return 0;
+	}
+	p->tail++;
+	if (flush == WD_COMP_FULL_FLUSH)
+		p->no_dict = 1;
+	return par_job_send(s, j, flush == WD_COMP_FINISH ? WD_COMP_FINISH :
+				  WD_COMP_SYNC_FLUSH);
+}
+
+int comp_par_stream(struct wd_comp_sess *s, struct wd_comp_req *req)
+{
+	struct comp_par *p = s->par;
+	int ret = 0;
+
+	req->consumed = req->produced = 0;
+	req->end = req->more = 0;
+	if (!p->header_done) {
+		wd_alg_stats_add("deflate", WD_ALG_OFFLOADED, 1);
+		p->header_done = 1;
+	}
+	if (p->finishing && req->src_len)
+		return req->status = -EINVAL;	/* no input after FINISH */
+	for (;;) {
+		par_drain(s, p, req);
+		if (p->err)
+			return req->status = p->err;
+		if (p->ended || req->produced == req->dst_len)
+			break;
+		if (req->consumed < req->src_len) {
+			ret = par_take(s, p, req);
+		} else if (req->flush == WD_COMP_NO_FLUSH) {
+			break;
+		} else if (!p->flush_sent) {
+			ret = par_flush(s, p, req->flush);
+		} else if (p->head == p->tail && !p->finishing) {
+			p->flush_sent = 0;	/* flush complete */
+			break;
+		} else {
+			ret = par_wait_head(p);
+		}
+		if (ret)
+			return req->status = ret;
+	}
+	req->end = p->ended;
+	req->more = !p->ended && req->produced == req->dst_len &&
+		    (p->head != p->tail || p->wrap_pos < p->wrap_len);
+	req->checksum = p->check;
+	return req->status = 0;
+}

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wd_comp.c - compression sessions: setup, stream steps, whole-buffer jobs
+ * and asynchronous requests over WD_OP_COMPRESS / WD_OP_DECOMPRESS.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "wd_internal.h"
+#include "comp_priv.h"
+
+static int comp_setup_check(struct wd_comp_setup *st)
+{
+	if (st->op != WD_COMP_DEFLATE && st->op != WD_COMP_INFLATE)
+		return -EINVAL;
+	if (st->format < 0 || st->format >= WD_COMP_NR_FORMATS ||
+	    (st->op == WD_COMP_DEFLATE && st->format == WD_COMP_AUTO))
+		return -EINVAL;
+	if (st->level < -1 || st->level > 9 || st->mem_level < 0 ||
+	    st->mem_level > 9 || st->strategy < 0 ||
+	    st->strategy > WD_COMP_STRATEGY_FIXED)
+		return -EINVAL;
+	if (st->window_bits && (st->window_bits < 8 || st->window_bits > 15))
+		return -EINVAL;
+	if (st->flags & ~WD_COMP_F_SHARE_DOMAIN)
+		return -EINVAL;
+	if (st->op == WD_COMP_INFLATE || st->parallel == 0)
+		st->parallel = 1;
+	if (st->parallel > 64)
+		return -EINVAL;
+	if (!st->chunk_size)
+		st->chunk_size = COMP_DEF_CHUNK;
+	if (st->chunk_size < 2 * WD_COMP_WINDOW)
+		st->chunk_size = 2 * WD_COMP_WINDOW;
+	if ((st->flags & WD_COMP_F_SHARE_DOMAIN) &&
+	    st->chunk_size > COMP_BOUNCE - WD_COMP_WINDOW)
+		st->chunk_size = COMP_BOUNCE - WD_COMP_WINDOW;
+	if (st->chunk_size > (64u << 20))
+		st->chunk_size = 64u << 20;
+	return 0;
+}
+
+static void comp_lane_release(struct comp_lane *l)
+{
+	int err;
+
+	if (!l->pq)
+		return;
+	/* a queue goes back to the pool only with nothing in flight */
+	while (l->inflight && comp_lane_wait(l, 1, &err))
+		;
+	if (l->ctx_id)
+		wd_ctx_free(&l->pq->q, l->ctx_id);
+	comp_pq_put(l->pq);
+	l->pq = NULL;
+}
+
+WD_EXPORT void wd_comp_sess_free(struct wd_comp_sess *s)
+{
+	unsigned int i;
+
+	if (!s)
+		return;
+	if (s->par)
+		comp_par_free(s);
+	for (i = 0; i < s->nr_lanes; i++)
+		comp_lane_release(&s->lane[i]);
+	free(s->lane);
+	free(s);
+}
+
+WD_EXPORT int wd_comp_sess_alloc(struct wd_comp_sess **sess,
+				 const struct wd_comp_setup *setup)
+{
+	struct wd_comp_sess *s;
+	unsigned int i;
+	int ret;
+
+	if (!sess || !setup)
+		return -EINVAL;
+	*sess = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->setup = *setup;
+	ret = comp_setup_check(&s->setup);
+	if (ret)
+		goto err;
+	s->inflate = s->setup.op == WD_COMP_INFLATE;
+	s->lane = calloc(s->setup.parallel, sizeof(*s->lane));
+	if (!s->lane) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (i = 0; i < s->setup.parallel; i++, s->nr_lanes++) {
+		struct comp_lane *l = &s->lane[i];
+
+		l->pq = comp_pq_get(!!(s->setup.flags & WD_COMP_F_SHARE_DOMAIN), &ret);
+		if (!l->pq)
+			goto err;
+		if (i == 0) {
+			ret = wd_ctx_alloc(&l->pq->q);
+			if (ret < 0) {
+				comp_pq_put(l->pq);
+				l->pq = NULL;
+				goto err;
+			}
+			l->ctx_id = (uint32_t)ret;
+		}
+	}
+	if (s->setup.parallel > 1) {
+		ret = comp_par_init(s);
+		if (ret)
+			goto err;
+	}
+	*sess = s;
+	return 0;
+err:
+	wd_comp_sess_free(s);
+	return ret;
+}
+
+WD_EXPORT int wd_comp_sess_reset(struct wd_comp_sess *s)
+{
+	struct comp_lane *l;
+	int err;
+
+	if (!s)
+		return -EINVAL;
+	l = &s->lane[0];
+	while (l->inflight && comp_lane_wait(l, 1, &err))
+		;
+	s->started = 0;
+	s->ended = 0;
+	s->dead = 0;
+	s->checksum = 0;
+	if (s->par)
+		comp_par_reset(s);
+	return 0;
+}
+
+/* Fill a slot for one request; share domain copies src in the bounce. */
+static void comp_slot_prepare(struct wd_comp_sess *s, struct comp_slot *sl,
+			      const struct wd_comp_req *req, size_t in,
+			      size_t out, int stream)
+{
+	struct wd_msg *m = &sl->msg;
+
+	comp_param_fill(s, sl->param, req->flush);
+	if (!stream)
+		sl->param->flush = WD_COMP_FINISH;
+	m->opcode = s->inflate ? WD_OP_DECOMPRESS : WD_OP_COMPRESS;
+	m->ctx_id = stream ? s->lane[0].ctx_id : 0;
+	m->flags = stream && !s->started ? WD_SQE_F_FIRST : 0;
+	m->src_len = in;
+	m->dst_len = out;
+	if (sl->bin) {
+		memcpy(sl->bin, req->src, in);
+		m->src = sl->bin;
+		m->dst = sl->bout;
+	} else {
+		m->src = req->src;
+		m->dst = req->dst;
+	}
+}
+
+/* Turn a completion into the request's out fields (share: copy out). */
+static int comp_slot_complete(struct wd_comp_sess *s, struct comp_slot *sl,
+			      struct wd_comp_req *req, int stream)
+{
+	const struct wd_msg *m = &sl->msg;
+	const char *alg = comp_alg_name(s);
+
+	req->status = m->status;
+	req->consumed = m->consumed;
+	req->produced = m->produced;
+	req->end = !!(m->out_flags & WD_CQE_F_END);
+	req->more = !!(m->out_flags & WD_CQE_F_MORE);
+	req->checksum = sl->param->checksum;
+	if (m->produced > m->dst_len || m->consumed > m->src_len) {
+		req->status = -EIO;	/* a device that lies is a broken device */
+		req->consumed = req->produced = 0;
+	}
+	if (sl->bout && req->produced)
+		memcpy(req->dst, sl->bout, req->produced);
+	if (stream) {
+		if (req->status == 0 || req->status == -ENOKEY)
+			s->started = 1;
+		if (req->end)
+			s->ended = 1;
+		if (req->status == -EBADMSG)
+			s->dead = 1;
+		s->checksum = req->checksum;
+	}
+	if (req->status && req->status != -EBADMSG && req->status != -ENOKEY &&
+	    req->status != -ENOSPC)
+		wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
+	wd_alg_stats_add(alg, WD_ALG_BYTES_IN, req->consumed);
+	wd_alg_stats_add(alg, WD_ALG_BYTES_OUT, req->produced);
+	return req->status;
+}
+
+static size_t comp_max_in(const struct wd_comp_sess *s)
+{
+	return s->lane[0].pq->share ? COMP_BOUNCE : COMP_MAX_LEN;
+}
+
+static size_t comp_max_out(const struct wd_comp_sess *s)
+{
+	return s->lane[0].pq->share ? COMP_BOUNCE + COMP_BOUNCE / 4 : COMP_MAX_LEN;
+}
+
+/* One device request, synchronously; req's out fields are this step's. */
+static int comp_step_sync(struct wd_comp_sess *s, struct wd_comp_req *req,
+			  int stream)
+{
+	struct comp_lane *l = &s->lane[0];
+	struct comp_slot *sl = comp_slot_get(l), *done;
+	size_t in = req->src_len, out = req->dst_len;
+	int ret;
+
+	if (!sl)
+		return -EBUSY;
+	if (in > comp_max_in(s))
+		in = comp_max_in(s);
+	if (out > comp_max_out(s))
+		out = comp_max_out(s);
+	comp_slot_prepare(s, sl, req, in, out, stream);
+	ret = comp_slot_send(l, sl);
+	if (ret) {
+		comp_slot_put(l, sl);
+		return ret;
+	}
+	/* sync steps are alone on the lane unless async ones were left */
+	do {
+		done = comp_lane_wait(l, 1, &ret);
+		if (done && done != sl && done->req) {
+			comp_slot_complete(s, done, done->req, 1);
+			if (done->req->cb)
+				done->req->cb(done->req);
+			comp_slot_put(l, done);
+		}
+	} while (done && done != sl);
+	if (!done)
+		return ret;
+	ret = comp_slot_complete(s, sl, req, stream);
+	comp_slot_put(l, sl);
+	return ret;
+}
+
+WD_EXPORT int wd_comp_stream(struct wd_comp_sess *s, struct wd_comp_req *req)
+{
+	struct wd_comp_req step;
+	int ret = 0;
+
+	if (!s || !req || (req->src_len && !req->src) || (req->dst_len && !req->dst) ||
+	    req->flush < 0 || req->flush > WD_COMP_BLOCK)
+		return -EINVAL;
+	if (s->par)
+		return comp_par_stream(s, req);
+	req->consumed = req->produced = 0;
+	req->end = req->more = 0;
+	if (s->dead)
+		return req->status = -EBADMSG;
+	if (!s->started)
+		wd_alg_stats_add(comp_alg_name(s), WD_ALG_OFFLOADED, 1);
+	/* as many device steps as the zlib call would make progress */
+	do {
+		step = *req;
+		step.src = (const uint8_t *)req->src + req->consumed;
+		step.src_len = req->src_len - req->consumed;
+		step.dst = (uint8_t *)req->dst + req->produced;
+		step.dst_len = req->dst_len - req->produced;
+		ret = comp_step_sync(s, &step, 1);
+		req->consumed += step.consumed;
+		req->produced += step.produced;
+		req->end = step.end;
+		req->more = step.more;
+		req->checksum = step.checksum;
+		if (ret)
+			break;
+	} while (!step.end && (step.consumed || step.produced) &&
+		 req->produced < req->dst_len &&
+		 (req->consumed < req->src_len || step.more));
+	return req->status = ret;
+}
+
+WD_EXPORT int wd_comp_oneshot(struct wd_comp_sess *s, struct wd_comp_req *req)
+{
+	int ret;
+
+	if (!s || !req || (req->src_len && !req->src) || (req->dst_len && !req->dst))
+		return -EINVAL;
+	if (req->src_len > comp_max_in(s) || req->dst_len > COMP_MAX_LEN)
+		return req->status = -E2BIG;
+	wd_alg_stats_add(comp_alg_name(s), WD_ALG_OFFLOADED, 1);
+	ret = comp_step_sync(s, req, 0);
+	if (ret == 0 && s->inflate && !req->end)
+		ret = -ENODATA;
+	return req->status = ret;
+}
+
+WD_EXPORT int wd_comp_send(struct wd_comp_sess *s, struct wd_comp_req *req,
+			   int stream)
+{
+	struct comp_lane *l;
+	struct comp_slot *sl;
+	int ret;
+
+	if (!s || !req || s->par || (req->src_len && !req->src) ||
+	    (req->dst_len && !req->dst))
+		return -EINVAL;
+	if (req->src_len > comp_max_in(s) || req->dst_len > comp_max_out(s))
+		return -E2BIG;
+	l = &s->lane[0];
+	sl = comp_slot_get(l);
+	if (!sl)
+		return -EBUSY;
+	sl->req = req;
+	comp_slot_prepare(s, sl, req, req->src_len, req->dst_len, stream);
+	if (stream && !s->started) {
+		wd_alg_stats_add(comp_alg_name(s), WD_ALG_OFFLOADED, 1);
+		s->started = 1;		/* the next steps are not FIRST */
+	} else if (!stream) {
+		wd_alg_stats_add(comp_alg_name(s), WD_ALG_OFFLOADED, 1);
+	}
+	ret = comp_slot_send(l, sl);
+	if (ret)
+		comp_slot_put(l, sl);
+	return ret;
+}
+
+WD_EXPORT int wd_comp_poll(struct wd_comp_sess *s, unsigned int max, int wait)
+{
+	struct comp_lane *l;
+	unsigned int n = 0;
+	int err = 0;
+
+	if (!s || s->par)
+		return -EINVAL;
+	l = &s->lane[0];
+	while ((!max || n < max) && l->inflight) {
+		struct comp_slot *sl = comp_lane_wait(l, wait && n == 0, &err);
+		struct wd_comp_req *req;
+
+		if (!sl)
+			break;
+		req = sl->req;
+		if (req)
+			comp_slot_complete(s, sl, req, sl->msg.ctx_id != 0);
+		comp_slot_put(l, sl);
+		n++;
+		if (req && req->cb)
+			req->cb(req);
+	}
+	if (!n && err && err != -EAGAIN && err != -ENOENT)
+		return err;
+	return (int)n;
+}
+
+WD_EXPORT unsigned int wd_comp_inflight(const struct wd_comp_sess *s)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; s && i < s->nr_lanes; i++)
+		n += s->lane[i].inflight;
+	return n;
+}
+
+WD_EXPORT size_t wd_comp_bound(const struct wd_comp_setup *setup, size_t len)
+{
+	size_t chunks = 1, wrap = 18;
+
+	if (setup && setup->parallel > 1) {
+		size_t c = setup->chunk_size ? setup->chunk_size : COMP_DEF_CHUNK;
+
+		chunks += len / (c < 2 * WD_COMP_WINDOW ? 2 * WD_COMP_WINDOW : c);
+	}
+	/*
+	 * Stored blocks are the worst case of both coders: 5 bytes per block
+	 * of at least 16 KiB (ISA-L) and a sync marker per chunk; the 1/8 and
+	 * 1/64 terms cover small-window and fixed-code cases as zlib's
+	 * conservative bound does.
+	 */
+	return len + (len >> 3) + (len >> 6) + (len >> 12) + 5 * (len >> 14) +
+	       16 * chunks + wrap + 16;
+}

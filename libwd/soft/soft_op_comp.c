@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: MIT
+/*
+ * soft_op_comp.c - COMPRESS and DECOMPRESS on the soft device.
+ *
+ * One request is one deflate()/inflate() call on the stream kept in the
+ * queue's session slot (wd_comp.h has the contract). The coding itself is
+ * done by proven libraries, chosen per operation by measurement
+ * (doc/compression.md):
+ *   compress, level 1, default strategy, 32 KiB window: ISA-L (about 4x
+ *       zlib's speed, output no larger than zlib -1 on our corpus);
+ *   every other compression: zlib, so levels, windows, memLevel and
+ *       strategies mean exactly what they mean in zlib;
+ *   decompress: ISA-L's streaming inflate (2-4x zlib), zlib for windows
+ *       below 32 KiB where zlib's "too far back" check must hold.
+ * WD_COMP_ENGINE=zlib forces zlib everywhere (byte-exact zlib output).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "soft_engine.h"
+#include "wd_comp.h"
+#include "wd_internal.h"
+#include "comp/comp_zlib.h"
+
+#ifdef HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
+const char soft_comp_algs[] = "deflate zlib gzip";
+
+enum comp_backend { BE_ZLIB, BE_ISAL };
+
+/* The device-side state of one stream (or of one stateless job). */
+struct comp_stream {
+	int inflate;
+	enum comp_backend be;
+	struct wd_comp_param setup;	/* the FIRST request's parameters */
+	uint32_t check;			/* raw: running checksum */
+	uint64_t total_out;
+	int started;			/* the backend is initialised */
+	int ended;
+	int dead;			/* corrupt data seen: only FIRST revives */
+	int auto_done;			/* AUTO format: wrapper chosen */
+	uint8_t hdr[4];			/* first bytes of an ISA-L inflate */
+	uint32_t hdr_len;
+	z_stream zs;
+#ifdef HAVE_ISAL
+	struct isal_zstream *isd;
+	struct inflate_state *isi;
+	uint8_t *level_buf;
+#endif
+};
+
+/* Result of one step. */
+struct comp_step {
+	const uint8_t *src;
+	uint32_t src_len;
+	uint8_t *dst;
+	uint32_t dst_len;
+	int flush;
+	uint32_t consumed, produced;
+	int end, more;
+	int status;
+};
+
+static int comp_force_zlib(void)
+{
+	static int v = -1;
+
+	if (v < 0)
+		v = !strcmp(wd_env_str("WD_COMP_ENGINE", "auto"), "zlib");
+	return v;
+}
+
+static int comp_param_check(const struct wd_comp_param *p, int inflate,
+			    uint32_t src_len)
+{
+	if (p->format >= WD_COMP_NR_FORMATS || (!inflate && p->format == WD_COMP_AUTO))
+		return -EINVAL;
+	if (p->level > 9 || p->mem_level > 9 || p->strategy > WD_COMP_STRATEGY_FIXED)
+		return -EINVAL;
+	if (p->window_bits && (p->window_bits < 8 || p->window_bits > 15))
+		return -EINVAL;
+	if (p->flush > WD_COMP_BLOCK || p->check > WD_COMP_CHECK_CRC32)
+		return -EINVAL;
+	if (p->reserved0 || p->reserved1)
+		return -EINVAL;
+	if (p->dict_len && (p->format != WD_COMP_RAW || p->dict_len > src_len))
+		return -EINVAL;
+	return 0;
+}
+
+static void comp_stream_destroy(void *state)
+{
+	struct comp_stream *s = state;
+	const struct comp_zlib *z = comp_zlib();
+
+	if (!s)
+		return;
+	if (s->started && s->be == BE_ZLIB)
+		(s->inflate ? z->inflateEnd : z->deflateEnd)(&s->zs);
+#ifdef HAVE_ISAL
+	free(s->isd);
+	free(s->isi);
+	free(s->level_buf);
+#endif
+	free(s);
+}
+
+static int zlib_window(const struct wd_comp_param *p)
+{
+	int wb = p->window_bits ? p->window_bits : 15;
+
+	/* zlib refuses 8 for raw and gzip deflate; 9 reads the same streams */
+	if (wb == 8 && p->format != WD_COMP_ZLIB)
+		wb = 9;
+	switch (p->format) {
+	case WD_COMP_RAW:
+		return -wb;
+	case WD_COMP_GZIP:
+		return wb + 16;
+	case WD_COMP_AUTO:
+		return wb + 32;
+	default:
+		return wb;
+	}
+}
+
+static int comp_zlib_init(struct comp_stream *s, const uint8_t *dict,
+			  uint32_t dict_len)
+{
+	const struct comp_zlib *z = comp_zlib();
+	const struct wd_comp_param *p = &s->setup;
+	int ret;
+
+	if (!z)
+		return -ENOSYS;
+	memset(&s->zs, 0, sizeof(s->zs));
+	if (s->inflate)
+		ret = z->inflateInit2_(&s->zs, zlib_window(p), ZLIB_VERSION,
+				       (int)sizeof(z_stream));
+	else
+		ret = z->deflateInit2_(&s->zs, p->level, Z_DEFLATED, zlib_window(p),
+				       p->mem_level ? p->mem_level : 8, p->strategy,
+				       ZLIB_VERSION, (int)sizeof(z_stream));
+	if (ret == Z_MEM_ERROR)
+		return -ENOMEM;
+	if (ret != Z_OK)
+		return -EINVAL;
+	s->started = 1;
+	if (dict_len) {
+		ret = s->inflate ? z->inflateSetDictionary(&s->zs, dict, dict_len)
+				 : z->deflateSetDictionary(&s->zs, dict, dict_len);
+		if (ret != Z_OK)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void comp_zlib_step(struct comp_stream *s, struct comp_step *st)
+{
+	const struct comp_zlib *z = comp_zlib();
+	int ret;
+
+	s->zs.next_in = (Bytef *)st->src;
+	s->zs.avail_in = st->src_len;
+	s->zs.next_out = st->dst;
+	s->zs.avail_out = st->dst_len;
+	if (s->inflate)
+		ret = z->inflate(&s->zs, Z_NO_FLUSH);
+	else
+		ret = z->deflate(&s->zs, st->flush);
+	st->consumed = st->src_len - s->zs.avail_in;
+	st->produced = st->dst_len - s->zs.avail_out;
+	st->end = ret == Z_STREAM_END;
+	st->more = !st->end && s->zs.avail_out == 0;
+	switch (ret) {
+	case Z_OK:
+	case Z_STREAM_END:
+	case Z_BUF_ERROR:	/* no progress possible: not an error here */
+		st->status = 0;
+		break;
+	case Z_NEED_DICT:
+		st->status = -ENOKEY;
+		break;
+	case Z_MEM_ERROR:
+		st->status = -ENOMEM;
+		break;
+	case Z_DATA_ERROR:
+		st->status = -EBADMSG;
+		break;
+	default:
+		st->status = -EIO;
+	}
+}
+
+static uint32_t comp_zlib_checksum(const struct comp_stream *s)
+{
+	return (uint32_t)s->zs.adler;
+}
+
+#ifdef HAVE_ISAL
+static int comp_isal_wanted(const struct wd_comp_param *p, int inflate)
+{
+	if (comp_force_zlib())
+		return 0;
+	if (inflate)
+		return !p->window_bits || p->window_bits == 15;
+	return p->level == 1 && p->strategy == WD_COMP_STRATEGY_DEFAULT &&
+	       (!p->window_bits || p->window_bits == 15) &&
+	       (!p->mem_level || p->mem_level >= 8);
+}
+
+static int comp_isal_init(struct comp_stream *s, uint8_t *dict, uint32_t dict_len)
+{
+	static const uint16_t gz_flag[] = {
+		[WD_COMP_RAW] = IGZIP_DEFLATE, [WD_COMP_ZLIB] = IGZIP_ZLIB,
+		[WD_COMP_GZIP] = IGZIP_GZIP,
+	};
+	static const uint8_t crc_flag[] = {
+		[WD_COMP_RAW] = ISAL_DEFLATE, [WD_COMP_ZLIB] = ISAL_ZLIB,
+		[WD_COMP_GZIP] = ISAL_GZIP, [WD_COMP_AUTO] = ISAL_DEFLATE,
+	};
+
+	if (s->inflate) {
+		s->isi = malloc(sizeof(*s->isi));
+		if (!s->isi)
+			return -ENOMEM;
+		isal_inflate_init(s->isi);
+		s->isi->crc_flag = crc_flag[s->setup.format];
+		if (dict_len && isal_inflate_set_dict(s->isi, dict, dict_len))
+			return -EINVAL;
+	} else {
+		s->isd = malloc(sizeof(*s->isd));
+		s->level_buf = malloc(ISAL_DEF_LVL1_DEFAULT);
+		if (!s->isd || !s->level_buf)
+			return -ENOMEM;
+		isal_deflate_init(s->isd);
+		s->isd->level = 1;
+		s->isd->level_buf = s->level_buf;
+		s->isd->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+		s->isd->gzip_flag = gz_flag[s->setup.format];
+		if (dict_len && isal_deflate_set_dict(s->isd, dict, dict_len))
+			return -EINVAL;
+	}
+	s->started = 1;
+	return 0;
+}
+
+/* AUTO on ISA-L: pick the wrapper by the first byte (gzip starts 0x1f). */
+static void comp_isal_auto(struct comp_stream *s, const uint8_t *src, uint32_t len)
+{
+	if (s->setup.format == WD_COMP_AUTO && !s->auto_done && len) {
+		s->isi->crc_flag = src[0] == 0x1f ? ISAL_GZIP : ISAL_ZLIB;
+		s->auto_done = 1;
+	}
+}
+
+/*
+ * The header checks zlib makes and ISA-L does not (reserved gzip flags,
+ * the zlib FCHECK and window size): corrupt headers must fail the same way.
+ */
+static int comp_isal_hdr_bad(struct comp_stream *s, const uint8_t *src, uint32_t len)
+{
+	uint32_t need = s->isi->crc_flag == ISAL_GZIP ? 4 :
+			s->isi->crc_flag == ISAL_ZLIB ? 2 : 0;
+	const uint8_t *h = s->hdr;
+	int wb = s->setup.window_bits ? s->setup.window_bits : 15;
+
+	if (s->hdr_len >= need)
+		return 0;
+	while (s->hdr_len < need && len--)
+		s->hdr[s->hdr_len++] = *src++;
+	if (s->hdr_len < need)
+		return 0;
+	if (need == 4)
+		return h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 || (h[3] & 0xe0);
+	return (h[0] & 0x0f) != 8 || (h[0] >> 4) + 8 > wb || (h[0] * 256 + h[1]) % 31;
+}
+
+static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
+{
+	struct inflate_state *is = s->isi;
+	int ret;
+
+	comp_isal_auto(s, st->src, st->src_len);
+	if (comp_isal_hdr_bad(s, st->src, st->src_len)) {
+		st->status = -EBADMSG;
+		return;
+	}
+	is->next_in = (uint8_t *)st->src;
+	is->avail_in = st->src_len;
+	is->next_out = st->dst;
+	is->avail_out = st->dst_len;
+	ret = isal_inflate(is);
+	st->consumed = st->src_len - is->avail_in;
+	st->produced = st->dst_len - is->avail_out;
+	st->end = is->block_state == ISAL_BLOCK_FINISH;
+	st->more = !st->end && is->avail_out == 0;
+	if (st->end) {
+		/* whole bytes still in the bit buffer belong to what follows */
+		uint32_t unused = (uint32_t)is->read_in_length / 8;
+
+		if (unused > st->consumed)
+			unused = st->consumed;
+		st->consumed -= unused;
+		is->read_in_length = 0;
+	}
+	if (ret == ISAL_NEED_DICT)
+		st->status = -ENOKEY;
+	else if (ret < 0)
+		st->status = -EBADMSG;
+	else
+		st->status = 0;
+}
+
+static void comp_isal_deflate_step(struct comp_stream *s, struct comp_step *st)
+{
+	struct isal_zstream *zs = s->isd;
+	int ret;
+
+	zs->next_in = (uint8_t *)st->src;
+	zs->avail_in = st->src_len;
+	zs->next_out = st->dst;
+	zs->avail_out = st->dst_len;
+	zs->end_of_stream = st->flush == WD_COMP_FINISH;
+	/* ISA-L has no partial/block flush; a sync flush is a valid superset */
+	switch (st->flush) {
+	case WD_COMP_NO_FLUSH:
+	case WD_COMP_FINISH:
+		zs->flush = NO_FLUSH;
+		break;
+	case WD_COMP_FULL_FLUSH:
+		zs->flush = FULL_FLUSH;
+		break;
+	default:
+		zs->flush = SYNC_FLUSH;
+	}
+	ret = isal_deflate(zs);
+	st->consumed = st->src_len - zs->avail_in;
+	st->produced = st->dst_len - zs->avail_out;
+	st->end = zs->internal_state.state == ZSTATE_END;
+	st->more = !st->end && zs->avail_out == 0;
+	st->status = ret == COMP_OK ? 0 : -EIO;
+}
+
+static uint32_t comp_isal_checksum(const struct comp_stream *s)
+{
+	return s->inflate ? s->isi->crc : s->isd->internal_state.crc;
+}
+#endif /* HAVE_ISAL */
+
+static int comp_stream_init(struct comp_stream *s, uint8_t *dict, uint32_t dict_len)
+{
+	const struct wd_comp_param *p = &s->setup;
+
+	s->be = BE_ZLIB;
+	if (p->check == WD_COMP_CHECK_ADLER32)
+		s->check = p->check_init ? p->check_init : 1;
+	else
+		s->check = p->check_init;
+#ifdef HAVE_ISAL
+	if (comp_isal_wanted(p, s->inflate)) {
+		s->be = BE_ISAL;
+		return comp_isal_init(s, dict, dict_len);
+	}
+#endif
+	return comp_zlib_init(s, dict, dict_len);
+}
+
+static void comp_stream_step(struct comp_stream *s, struct comp_step *st)
+{
+	const uint8_t *in = s->inflate ? st->dst : st->src;
+	uint32_t n;
+
+#ifdef HAVE_ISAL
+	if (s->be == BE_ISAL) {
+		if (s->inflate)
+			comp_isal_inflate_step(s, st);
+		else
+			comp_isal_deflate_step(s, st);
+	} else
+#endif
+		comp_zlib_step(s, st);
+
+	/* raw streams: the checksum the caller asked for, over plain data */
+	n = s->inflate ? st->produced : st->consumed;
+	if (s->setup.format == WD_COMP_RAW && n) {
+		if (s->setup.check == WD_COMP_CHECK_CRC32)
+			s->check = comp_crc32(s->check, in, n);
+		else if (s->setup.check == WD_COMP_CHECK_ADLER32)
+			s->check = comp_adler32(s->check, in, n);
+	}
+	s->total_out += st->produced;
+	if (st->end)
+		s->ended = 1;
+	if (st->status == -EBADMSG)
+		s->dead = 1;
+}
+
+static uint32_t comp_stream_checksum(const struct comp_stream *s)
+{
+	if (s->setup.format == WD_COMP_RAW)
+		return s->check;
+#ifdef HAVE_ISAL
+	if (s->be == BE_ISAL)
+		return comp_isal_checksum(s);
+#endif
+	return comp_zlib_checksum(s);
+}
+
+static uint32_t comp_stream_dictid(const struct comp_stream *s)
+{
+#ifdef HAVE_ISAL
+	if (s->be == BE_ISAL)
+		return s->isi->dict_id;
+#endif
+	return (uint32_t)s->zs.adler;
+}
+
+/* A stateless job: the whole stream, or -ENOSPC when it does not fit. */
+static void comp_stateless(struct comp_stream *s, struct comp_step *st)
+{
+	comp_stream_step(s, st);
+	if (st->status)
+		return;
+	if (!s->inflate) {
+		if (st->consumed < st->src_len || st->more ||
+		    (st->flush == WD_COMP_FINISH && !st->end))
+			st->status = -ENOSPC;
+	} else if (st->more && st->consumed < st->src_len) {
+		/* input left and no room: a full dst, not a truncated src */
+		st->status = -ENOSPC;
+	}
+}
+
+/* Set up the stream of a FIRST or stateless request (slot c, or none). */
+static struct comp_stream *comp_begin(struct soft_ctx *c, const struct wd_comp_param *p,
+				      int inflate, uint8_t *src, uint32_t src_len,
+				      int *status)
+{
+	struct comp_stream *s;
+
+	*status = comp_param_check(p, inflate, src_len);
+	if (*status)
+		return NULL;
+	/* on the heap even when stateless: zlib's state points back at zs */
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		*status = -ENOMEM;
+		return NULL;
+	}
+	s->inflate = inflate;
+	s->setup = *p;
+	*status = comp_stream_init(s, src, p->dict_len);
+	if (*status) {
+		comp_stream_destroy(s);
+		return NULL;
+	}
+	if (c) {
+		c->state = s;
+		c->destroy = comp_stream_destroy;
+	}
+	return s;
+}
+
+/* The stream a later request of slot c continues, or NULL with *status. */
+static struct comp_stream *comp_continue(struct soft_ctx *c,
+					 const struct wd_comp_param *p, int *status)
+{
+	struct comp_stream *s = c->state;
+
+	*status = 0;
+	if (!s)			/* no FIRST on this slot */
+		*status = -EINVAL;
+	else if (p->flush > WD_COMP_BLOCK)
+		*status = -EINVAL;
+	else if (s->dead)
+		*status = -EBADMSG;
+	return *status ? NULL : s;
+}
+
+static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
+		     struct wd_cqe *cqe, int inflate)
+{
+	struct wd_comp_param p, *up;
+	struct comp_step st = { 0 };
+	struct comp_stream *s;
+	struct soft_ctx *c = NULL;
+	uint8_t *src, *dst;
+	uint32_t skip = 0;
+
+	up = sqe->param_len >= sizeof(p) ?
+	     soft_buf(q, sqe->param, sizeof(p), 1) : NULL;
+	src = soft_buf(q, sqe->src, sqe->src_len, 0);
+	dst = soft_buf(q, sqe->dst, sqe->dst_len, 1);
+	if (!up || !src || !dst) {
+		cqe->status = sqe->param_len < sizeof(p) ? -EINVAL : -EFAULT;
+		return;
+	}
+	memcpy(&p, up, sizeof(p));	/* read the untrusted block once */
+	if (sqe->ctx_id) {
+		c = soft_ctx(q, sqe->ctx_id);
+		if (!c) {
+			cqe->status = -EINVAL;
+			return;
+		}
+	}
+	if (!c || (sqe->flags & WD_SQE_F_FIRST)) {
+		s = comp_begin(c, &p, inflate, src, sqe->src_len, &cqe->status);
+		skip = p.dict_len;
+	} else {
+		s = comp_continue(c, &p, &cqe->status);
+	}
+	if (!s)
+		return;
+	st.src = src + skip;
+	st.src_len = sqe->src_len - skip;
+	st.dst = dst;
+	st.dst_len = sqe->dst_len;
+	st.flush = p.flush;
+	if (c)
+		comp_stream_step(s, &st);
+	else
+		comp_stateless(s, &st);
+	cqe->status = st.status;
+	cqe->consumed = st.consumed + skip;
+	cqe->produced = st.produced;
+	cqe->flags = (st.end ? WD_CQE_F_END : 0) | (st.more ? WD_CQE_F_MORE : 0);
+	/* out fields: written back one by one, never the in fields */
+	up->checksum = st.status == -ENOKEY ? comp_stream_dictid(s) :
+		       comp_stream_checksum(s);
+	up->total_out = s->total_out;
+	if (!c)
+		comp_stream_destroy(s);
+}
+
+void soft_op_compress(struct soft_queue *q, const struct wd_sqe *sqe,
+		      struct wd_cqe *cqe)
+{
+	comp_run(q, sqe, cqe, 0);
+}
+
+void soft_op_decompress(struct soft_queue *q, const struct wd_sqe *sqe,
+			struct wd_cqe *cqe)
+{
+	comp_run(q, sqe, cqe, 1);
+}

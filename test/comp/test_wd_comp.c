@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_wd_comp.c - wd_comp sessions on the soft device, checked against
+ * stock zlib: streams in random steps both ways, every format, levels,
+ * windows, strategies, flush patterns; oneshot jobs and their errors;
+ * asynchronous requests; one stream over several queues; share-domain
+ * queues; malformed parameter blocks sent straight to the device.
+ */
+#include <errno.h>
+#include <string.h>
+#include <zlib.h>
+#include "tap.h"
+#include "wd.h"
+#include "wd_comp.h"
+#include "wd_ring.h"
+#include "comp_data.h"
+
+#define CORPUS	(3u << 20)
+
+static uint8_t *corpus;
+
+static int zwb(int format, int wb)
+{
+	wb = wb ? wb : 15;
+	return format == WD_COMP_RAW ? -wb : format == WD_COMP_GZIP ? wb + 16 :
+	       format == WD_COMP_AUTO ? wb + 32 : wb;
+}
+
+/* stock zlib inflate of a whole stream; returns bytes or -1 */
+static long z_inflate(int format, int wb, const uint8_t *in, size_t len,
+		      uint8_t *out, size_t cap)
+{
+	z_stream zs = { 0 };
+	long n;
+	int ret;
+
+	if (inflateInit2(&zs, zwb(format, wb)) != Z_OK)
+		return -1;
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	ret = inflate(&zs, Z_FINISH);
+	n = ret == Z_STREAM_END && zs.avail_in == 0 ? (long)zs.total_out : -1;
+	inflateEnd(&zs);
+	return n;
+}
+
+static long z_deflate(int format, int level, int wb, int strategy,
+		      const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+	z_stream zs = { 0 };
+	long n;
+
+	if (deflateInit2(&zs, level, Z_DEFLATED, zwb(format, wb), 8, strategy) != Z_OK)
+		return -1;
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	n = deflate(&zs, Z_FINISH) == Z_STREAM_END ? (long)zs.total_out : -1;
+	deflateEnd(&zs);
+	return n;
+}
+
+/* Compress with wd_comp_stream in random steps; returns bytes or -errno. */
+static long wd_deflate(struct wd_comp_setup *st, const uint8_t *in, size_t len,
+		       uint8_t *out, size_t cap, size_t max_step, int flushes)
+{
+	struct wd_comp_sess *s;
+	size_t ip = 0, op = 0;
+	int ret, guard = 0;
+
+	ret = wd_comp_sess_alloc(&s, st);
+	if (ret)
+		return ret;
+	for (;;) {
+		struct wd_comp_req r = { 0 };
+		size_t in_step = 1 + td_rand() % max_step, out_step = 1 + td_rand() % max_step;
+
+		r.src = in + ip;
+		r.src_len = len - ip < in_step ? len - ip : in_step;
+		r.dst = out + op;
+		r.dst_len = cap - op < out_step ? cap - op : out_step;
+		static const int fl[] = { WD_COMP_PARTIAL_FLUSH, WD_COMP_SYNC_FLUSH,
+					  WD_COMP_FULL_FLUSH, WD_COMP_BLOCK };
+
+		r.flush = ip + r.src_len == len ? WD_COMP_FINISH :
+			  flushes && td_rand() % 4 == 0 ? fl[td_rand() % 4] : 0;
+		ret = wd_comp_stream(s, &r);
+		if (ret)
+			break;
+		ip += r.consumed;
+		op += r.produced;
+		if (r.end || ++guard > 1000000 || op == cap)
+			break;
+	}
+	wd_comp_sess_free(s);
+	return ret ? ret : (long)op;
+}
+
+/* Decompress with wd_comp_stream, input cut at random points. */
+static long wd_inflate(struct wd_comp_setup *st, const uint8_t *in, size_t len,
+		       uint8_t *out, size_t cap, size_t max_step, size_t *used)
+{
+	struct wd_comp_sess *s;
+	size_t ip = 0, op = 0;
+	int ret, end = 0, guard = 0;
+
+	ret = wd_comp_sess_alloc(&s, st);
+	if (ret)
+		return ret;
+	while (!end && guard++ < 1000000) {
+		struct wd_comp_req r = { 0 };
+		size_t in_step = 1 + td_rand() % max_step, out_step = 1 + td_rand() % max_step;
+
+		r.src = in + ip;
+		r.src_len = len - ip < in_step ? len - ip : in_step;
+		r.dst = out + op;
+		r.dst_len = cap - op < out_step ? cap - op : out_step;
+		ret = wd_comp_stream(s, &r);
+		if (ret)
+			break;
+		ip += r.consumed;
+		op += r.produced;
+		end = r.end;
+		if (!r.consumed && !r.produced && ip == len)
+			break;	/* truncated */
+	}
+	wd_comp_sess_free(s);
+	if (used)
+		*used = ip;
+	if (ret)
+		return ret;
+	return end ? (long)op : -ENODATA;
+}
+
+static void test_stream_matrix(void)
+{
+	static const int levels[] = { 0, 1, 2, 6, 9 };
+	static const int wbs[] = { 9, 12, 15 };
+	static const int strategies[] = { 0, 1, 2, 3, 4 };
+	size_t len = 300000, cap = 2 * len + 1024;
+	uint8_t *out = malloc(cap), *back = malloc(len);
+	int f, li, wi, si, bad = 0, n = 0;
+
+	for (f = 0; f < 3; f++)
+		for (li = 0; li < 5; li++)
+			for (wi = 0; wi < 3; wi++)
+				for (si = 0; si < 5; si++) {
+					struct wd_comp_setup st = { 0 };
+					long c, d;
+
+					if (si && (wi != 2 || li != 2))
+						continue;	/* strategies once */
+					st.op = WD_COMP_DEFLATE;
+					st.format = f;
+					st.level = levels[li];
+					st.window_bits = wbs[wi];
+					st.strategy = strategies[si];
+					c = wd_deflate(&st, corpus, len, out, cap, 70000, 1);
+					d = c > 0 ? z_inflate(f, wbs[wi], out, (size_t)c, back, len) : -1;
+					n++;
+					if (d != (long)len || memcmp(back, corpus, len)) {
+						bad++;
+						diag("deflate fmt %d level %d wb %d strat %d: c=%ld d=%ld",
+						     f, levels[li], wbs[wi], strategies[si], c, d);
+					}
+				}
+	ok(bad == 0, "stream deflate, random steps and flushes, read by zlib: %d/%d", n - bad, n);
+
+	/* the other way: zlib streams read by wd_comp cut at any byte */
+	bad = n = 0;
+	for (f = 0; f < 3; f++)
+		for (li = 0; li < 5; li++) {
+			struct wd_comp_setup st = { .op = WD_COMP_INFLATE, .format = f };
+			long c = z_deflate(f, levels[li], 15, 0, corpus, len, out, cap);
+			long d = wd_inflate(&st, out, (size_t)c, back, len, li == 0 ? 7 : 5000, NULL);
+
+			n++;
+			if (d != (long)len || memcmp(back, corpus, len)) {
+				bad++;
+				diag("inflate fmt %d level %d: d=%ld", f, levels[li], d);
+			}
+		}
+	ok(bad == 0, "zlib streams inflated by wd_comp in random pieces: %d/%d", n - bad, n);
+	free(out);
+	free(back);
+}
+
+static void test_ratio(void)
+{
+	size_t len = CORPUS, cap = len + len / 8 + 1024;
+	uint8_t *out = malloc(cap);
+	int levels[] = { 1, 6 }, i;
+
+	for (i = 0; i < 2; i++) {
+		struct wd_comp_setup st = { .op = WD_COMP_DEFLATE, .format = WD_COMP_ZLIB,
+					    .level = levels[i] };
+		long z = z_deflate(WD_COMP_ZLIB, levels[i], 15, 0, corpus, len, out, cap);
+		long w = wd_deflate(&st, corpus, len, out, cap, 128 << 10, 0);
+
+		ok(w > 0 && w <= z + z / 200, "level %d stream in 128 KiB steps: %ld bytes, zlib %ld",
+		   levels[i], w, z);
+		st.parallel = 2;
+		w = wd_deflate(&st, corpus, len, out, cap, 128 << 10, 0);
+		ok(w > 0 && w <= z + z / 200, "level %d over 2 queues: %ld bytes, zlib %ld",
+		   levels[i], w, z);
+	}
+	free(out);
+}
+
+static void test_oneshot(void)
+{
+	size_t len = 100000, cap = len * 2;
+	uint8_t *out = malloc(cap), *back = malloc(len);
+	struct wd_comp_setup cs = { .op = WD_COMP_DEFLATE, .format = WD_COMP_GZIP, .level = 6 };
+	struct wd_comp_setup ds = { .op = WD_COMP_INFLATE, .format = WD_COMP_AUTO };
+	struct wd_comp_sess *c, *d;
+	struct wd_comp_req r = { 0 };
+	size_t clen;
+	int ret;
+
+	ok(wd_comp_sess_alloc(&c, &cs) == 0 && wd_comp_sess_alloc(&d, &ds) == 0,
+	   "sessions open");
+	r.src = corpus;
+	r.src_len = len;
+	r.dst = out;
+	r.dst_len = cap;
+	ret = wd_comp_oneshot(c, &r);
+	clen = r.produced;
+	ok(ret == 0 && r.end && r.consumed == len && z_inflate(WD_COMP_GZIP, 15, out, clen, back, len) == (long)len &&
+	   r.checksum == crc32(0, corpus, (uInt)len), "oneshot gzip: zlib reads it, crc32 reported");
+
+	memset(&r, 0, sizeof(r));
+	r.src = out;
+	r.src_len = clen;
+	r.dst = back;
+	r.dst_len = len;
+	ret = wd_comp_oneshot(d, &r);
+	ok(ret == 0 && r.produced == len && !memcmp(back, corpus, len), "oneshot inflate (auto-detected gzip)");
+
+	r.dst_len = len - 1;
+	r.status = 0;
+	ok(wd_comp_oneshot(d, &r) == -ENOSPC, "oneshot inflate into a short buffer: -ENOSPC");
+	r.dst_len = len;
+	r.src_len = clen - 9;
+	ok(wd_comp_oneshot(d, &r) == -ENODATA, "truncated stream: -ENODATA");
+	r.src_len = clen;
+	out[clen / 2] ^= 0x55;
+	out[clen / 2 + 1] ^= 0xaa;
+	ret = wd_comp_oneshot(d, &r);
+	ok(ret == -EBADMSG, "corrupt stream: -EBADMSG (%d)", ret);
+	out[3] = 0x1f;		/* reserved gzip flag bits... */
+	out[3] |= 0xe0;
+	ok(wd_comp_oneshot(d, &r) == -EBADMSG, "bad gzip header: -EBADMSG");
+
+	memset(&r, 0, sizeof(r));
+	r.src = corpus;
+	r.src_len = len;
+	r.dst = out;
+	r.dst_len = 100;
+	ok(wd_comp_oneshot(c, &r) == -ENOSPC, "oneshot deflate into 100 bytes: -ENOSPC");
+	wd_comp_sess_free(c);
+	wd_comp_sess_free(d);
+	free(out);
+	free(back);
+}
+
+static int cb_count;
+
+static void count_cb(struct wd_comp_req *r)
+{
+	(void)r;
+	cb_count++;
+}
+
+static void test_async(void)
+{
+	enum { N = 6, LEN = 64 << 10 };
+	struct wd_comp_setup cs = { .op = WD_COMP_DEFLATE, .format = WD_COMP_ZLIB, .level = 1 };
+	struct wd_comp_req r[N];
+	struct wd_comp_sess *s;
+	uint8_t *out = malloc((size_t)N * 2 * LEN), *back = malloc(LEN);
+	int i, sent = 0, good = 0, done = 0;
+
+	ok(wd_comp_sess_alloc(&s, &cs) == 0, "async session");
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < N; i++) {
+		r[i].src = corpus + (size_t)i * LEN;
+		r[i].src_len = LEN;
+		r[i].dst = out + (size_t)i * 2 * LEN;
+		r[i].dst_len = 2 * LEN;
+		r[i].cb = count_cb;
+		sent += wd_comp_send(s, &r[i], 0) == 0;
+	}
+	ok(sent == N && wd_comp_inflight(s) > 0, "%d oneshot jobs in flight", sent);
+	while (wd_comp_inflight(s) && done >= 0)
+		done = wd_comp_poll(s, 0, 1);
+	for (i = 0; i < N; i++)
+		good += r[i].status == 0 &&
+			z_inflate(WD_COMP_ZLIB, 15, r[i].dst, r[i].produced, back, LEN) == LEN &&
+			!memcmp(back, r[i].src, LEN);
+	ok(good == N && cb_count == N, "all completed with callbacks, zlib reads each (%d, cb %d)",
+	   good, cb_count);
+
+	/* stream steps in flight, in order */
+	wd_comp_sess_reset(s);
+	for (i = 0; i < N; i++) {
+		r[i].flush = i == N - 1 ? WD_COMP_FINISH : WD_COMP_NO_FLUSH;
+		r[i].cb = NULL;
+		r[i].dst = out + (size_t)i * 2 * LEN;
+	}
+	sent = 0;
+	for (i = 0; i < N; i++)
+		sent += wd_comp_send(s, &r[i], 1) == 0;
+	while (wd_comp_inflight(s) && done >= 0)
+		done = wd_comp_poll(s, 0, 1);
+	{
+		size_t tot = 0;
+		uint8_t *joined = malloc((size_t)N * 2 * LEN), *all = malloc((size_t)N * LEN);
+
+		for (i = 0; i < N; i++) {
+			memcpy(joined + tot, r[i].dst, r[i].produced);
+			tot += r[i].produced;
+		}
+		ok(sent == N && r[N - 1].end &&
+		   z_inflate(WD_COMP_ZLIB, 15, joined, tot, all, (size_t)N * LEN) == N * LEN &&
+		   !memcmp(all, corpus, (size_t)N * LEN), "async stream steps join into one stream");
+		free(joined);
+		free(all);
+	}
+	wd_comp_sess_free(s);
+	free(out);
+	free(back);
+}
+
+static void test_parallel(void)
+{
+	size_t len = 2u << 20, cap = len + len / 4;
+	uint8_t *out = malloc(cap), *back = malloc(len);
+	int f, bad = 0;
+
+	for (f = 0; f < 3; f++) {
+		struct wd_comp_setup st = { .op = WD_COMP_DEFLATE, .format = f, .level = f == 1 ? 1 : 6,
+					    .parallel = 3, .chunk_size = 100000 };
+		long c = wd_deflate(&st, corpus, len, out, cap, 300000, f == 2);
+		long d = c > 0 ? z_inflate(f, 15, out, (size_t)c, back, len) : -1;
+
+		if (d != (long)len || memcmp(back, corpus, len)) {
+			bad++;
+			diag("parallel fmt %d: c=%ld d=%ld", f, c, d);
+		}
+	}
+	ok(bad == 0, "one stream over 3 queues, all formats, read by zlib");
+	free(out);
+	free(back);
+}
+
+static void test_share_domain(void)
+{
+	size_t len = 700000, cap = len * 2;
+	uint8_t *out = malloc(cap), *back = malloc(len);
+	struct wd_comp_setup st = { .op = WD_COMP_DEFLATE, .format = WD_COMP_ZLIB, .level = 6,
+				    .flags = WD_COMP_F_SHARE_DOMAIN };
+	long c, d;
+
+	c = wd_deflate(&st, corpus, len, out, cap, 400000, 1);
+	if (c == -ENODEV || c == -EINVAL) {
+		tap_skip_n(2, "no share-domain device");
+		goto out;
+	}
+	st.op = WD_COMP_INFLATE;
+	d = wd_inflate(&st, out, (size_t)c, back, len, 300000, NULL);
+	ok(c > 0 && d == (long)len && !memcmp(back, corpus, len),
+	   "share-domain stream both ways (c=%ld d=%ld)", c, d);
+	st.op = WD_COMP_DEFLATE;
+	st.parallel = 2;
+	c = wd_deflate(&st, corpus, len, out, cap, 400000, 0);
+	ok(c > 0 && z_inflate(WD_COMP_ZLIB, 15, out, (size_t)c, back, len) == (long)len &&
+	   !memcmp(back, corpus, len), "share-domain parallel stream");
+out:
+	free(out);
+	free(back);
+}
+
+/* Concatenated members and trailing bytes: the end is where zlib says. */
+static void test_member_end(void)
+{
+	size_t len = 50000, cap = 3 * len;
+	uint8_t *out = malloc(cap), *back = malloc(2 * len);
+	struct wd_comp_setup st = { .op = WD_COMP_INFLATE, .format = WD_COMP_GZIP };
+	long a = z_deflate(WD_COMP_GZIP, 6, 15, 0, corpus, len, out, cap);
+	long b = z_deflate(WD_COMP_GZIP, 6, 15, 0, corpus + len, len, out + a, cap - (size_t)a);
+	size_t used = 0;
+	long d = wd_inflate(&st, out, (size_t)(a + b), back, 2 * len, 3000, &used);
+
+	ok(d == (long)len && used == (size_t)a, "first gzip member ends at its trailer (%ld, used %zu of %ld)",
+	   d, used, a);
+	free(out);
+	free(back);
+}
+
+/* Malformed requests straight to the device: errors, never a crash. */
+static void test_device_checks(void)
+{
+	struct wd_queue q = { .capa = { .alg = "deflate" } };
+	struct wd_comp_param p = { .format = 7 };
+	struct wd_msg m = { 0 }, *done = NULL;
+	uint8_t in[64] = "hello hello hello hello", out[256];
+
+	if (wd_request_queue(&q)) {
+		tap_skip_n(4, "no compression queue");
+		return;
+	}
+	m.opcode = WD_OP_COMPRESS;
+	m.src = in;
+	m.src_len = sizeof(in);
+	m.dst = out;
+	m.dst_len = sizeof(out);
+	m.param = &p;
+	m.param_len = sizeof(p);
+	ok(wd_send(&q, &m) == 0 && wd_recv_sync(&q, (void **)&done) == 1 &&
+	   done->status == -EINVAL, "format 7: -EINVAL");
+	p.format = WD_COMP_RAW;
+	p.flush = WD_COMP_FINISH;
+	m.dst = (void *)(uintptr_t)0x10;
+	ok(wd_send(&q, &m) == 0 && wd_recv_sync(&q, (void **)&done) == 1 &&
+	   done->status == -EFAULT, "unmapped dst: -EFAULT");
+	m.dst = out;
+	m.param_len = 8;
+	ok(wd_send(&q, &m) == 0 && wd_recv_sync(&q, (void **)&done) == 1 &&
+	   done->status == -EINVAL, "short parameter block: -EINVAL");
+	m.param_len = sizeof(p);
+	m.ctx_id = 5;	/* a stream that was never started */
+	ok(wd_send(&q, &m) == 0 && wd_recv_sync(&q, (void **)&done) == 1 &&
+	   done->status == -EINVAL, "stream step without FIRST: -EINVAL");
+	wd_release_queue(&q);
+}
+
+int main(void)
+{
+	tap_plan(0);
+	corpus = td_corpus(CORPUS);
+	if (!corpus)
+		tap_bail("no memory");
+	test_stream_matrix();
+	test_ratio();
+	test_oneshot();
+	test_async();
+	test_parallel();
+	test_share_domain();
+	test_member_end();
+	test_device_checks();
+	free(corpus);
+	return tap_exit();
+}
