@@ -48,6 +48,9 @@
  *              message; tag_len 4..16. A decryption that ends its message
  *              compares tag[0..tag_len) and completes with -EBADMSG on a
  *              mismatch (the text written to dst must then be discarded).
+ *              In a session, tag and tag_len are read from the block of
+ *              the request that carries WD_SQE_F_LAST (so a decryption
+ *              may learn its tag after the text).
  *
  * Errors: -EINVAL (bad parameters), -EFAULT (an address the queue may not
  * touch), -ENOSPC (dst_len too small), -EBADMSG (GCM tag mismatch), -ENOMEM.

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wdp_aes.c - AES-128/192/256 in ECB, CBC, CTR, XTS and GCM.
+ *
+ * A message (init .. final) takes one route, chosen at its first piece of
+ * work: pieces of at least cipher_threshold bytes go to a queue, in a
+ * device session (wdp_lease) that keeps the chaining state; a smaller first
+ * piece, or no queue, keeps the whole message in a default-provider
+ * EVP_CIPHER_CTX ("sw"). If a queue fails mid-message, ECB, CBC and CTR
+ * continue in software from the state tracked here (CBC's last ciphertext
+ * block, CTR's byte count); GCM cannot (its GHASH state is in the device),
+ * so that message fails with an error on the stack.
+ *
+ * This file keeps what the provider interface asks of a cipher: PKCS#7
+ * padding and partial blocks for ECB/CBC, GCM's AAD, tag and TLS 1.2 record
+ * mode (tlsaad / tlsivfixed), and the parameters.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/params.h>
+#include <openssl/proverr.h>
+#include <openssl/rand.h>
+#include "wdp_aes.h"
+
+static const char *alg_name(int mode)
+{
+	return wd_cipher_alg_name(mode);
+}
+
+/* ------------------------------------------------------------------ */
+/* the two routes                                                      */
+
+static const char *const sw_names[WD_CIPHER_MODE_MAX] = {
+	"ECB", "CBC", "CTR", "XTS", "GCM"
+};
+
+/* Key and IV the software context should start a message from. */
+int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv)
+{
+	char name[32];
+	size_t bits = (c->mode == WD_CIPHER_XTS ? c->keylen / 2 : c->keylen) * 8;
+	EVP_CIPHER *ciph;
+	int ok;
+
+	if (!c->sw) {
+		c->sw = EVP_CIPHER_CTX_new();
+		if (!c->sw)
+			return 0;
+		snprintf(name, sizeof(name), "AES-%zu-%s", bits, sw_names[c->mode]);
+		ciph = EVP_CIPHER_fetch(c->prov->libctx, name, WDP_PROPQ_DEFAULT);
+		ok = ciph && EVP_CipherInit_ex2(c->sw, ciph, NULL, NULL, c->enc, NULL);
+		EVP_CIPHER_free(ciph);
+		if (!ok)
+			return 0;
+		EVP_CIPHER_CTX_set_padding(c->sw, 0);
+	}
+	if (c->mode == WD_CIPHER_GCM) {
+		size_t ivlen = c->ivlen;
+		OSSL_PARAM p[] = {
+			OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
+			OSSL_PARAM_END
+		};
+
+		if (!EVP_CIPHER_CTX_set_params(c->sw, p))
+			return 0;
+	}
+	return EVP_CipherInit_ex2(c->sw, NULL, c->key, c->ivlen ? iv : NULL,
+				  c->enc, NULL);
+}
+
+void wdp_aes_wd_stop(struct aes_ctx *c)
+{
+	wdp_lease_put(&c->lease);
+	c->wd_started = 0;
+}
+
+/* Choose the message's route for a first piece of len bytes. */
+int wdp_aes_route(struct aes_ctx *c, size_t len)
+{
+	if (c->prov->offload && len >= c->prov->cipher_threshold &&
+	    len >= 1 && wdp_lease_get(&c->lease) == 0) {
+		c->route = ROUTE_WD;
+		return 1;
+	}
+	c->route = ROUTE_SW;
+	if (!wdp_aes_sw_start(c, c->iv))
+		return 0;
+	/* GCM: the AAD buffered so far goes first */
+	if (c->mode == WD_CIPHER_GCM && c->aad_len) {
+		int outl;
+
+		if (!EVP_CipherUpdate(c->sw, NULL, &outl, c->aad, (int)c->aad_len))
+			return 0;
+	}
+	return 1;
+}
+
+/* 128-bit big-endian counter += n */
+static void ctr_add(unsigned char *ctr, uint64_t n)
+{
+	int i;
+
+	for (i = BLK - 1; i >= 0 && n; i--) {
+		n += ctr[i];
+		ctr[i] = (unsigned char)n;
+		n >>= 8;
+	}
+}
+
+/* The device failed mid-message: continue in software where it stopped. */
+int wdp_aes_recover(struct aes_ctx *c)
+{
+	unsigned char iv[BLK], skip[BLK];
+	int outl;
+
+	wdp_aes_wd_stop(c);
+	c->route = ROUTE_SW;
+	wd_alg_stats_add(alg_name(c->mode), WD_ALG_ERRORS, 1);
+	switch (c->mode) {
+	case WD_CIPHER_ECB:
+		return wdp_aes_sw_start(c, NULL);
+	case WD_CIPHER_CBC:
+		return wdp_aes_sw_start(c, c->chain);
+	case WD_CIPHER_CTR:
+		memcpy(iv, c->iv, BLK);
+		ctr_add(iv, c->done / BLK);
+		if (!wdp_aes_sw_start(c, iv))
+			return 0;
+		/* position inside the key stream block */
+		return EVP_CipherUpdate(c->sw, skip, &outl, skip, (int)(c->done % BLK));
+	}
+	return 0;
+}
+
+/* One request of the message's session; 0 or -errno. */
+int wdp_aes_request(struct aes_ctx *c, const unsigned char *src, size_t src_len,
+		      size_t aad_len, unsigned char *out, size_t out_len,
+		      uint8_t flags)
+{
+	struct wd_cipher_param p;
+	struct wd_msg msg;
+	int ret;
+
+	if (wd_cipher_param_init(&p, c->mode, c->enc, c->key, c->keylen, c->iv,
+				 c->ivlen, c->mode == WD_CIPHER_GCM ? BLK : 0))
+		return -EINVAL;
+	p.aad_len = (uint32_t)aad_len;
+	if (c->mode == WD_CIPHER_GCM && (flags & WD_SQE_F_LAST)) {
+		p.tag_len = (uint8_t)(c->enc ? BLK : c->taglen);
+		memcpy(p.tag, c->tag, sizeof(p.tag));
+	}
+	if (!c->wd_started)
+		flags |= WD_SQE_F_FIRST;
+	wd_cipher_msg_init(&msg, &p, 0, flags, src, src_len, out, out_len);
+	ret = wdp_lease_run(&c->lease, &msg);
+	if (!ret)
+		ret = msg.status;
+	OPENSSL_cleanse(p.key, sizeof(p.key));
+	if (ret && ret != -EBADMSG)
+		return ret;
+	c->wd_started = 1;
+	wdp_count(alg_name(c->mode), 1, msg.consumed, msg.produced);
+	return ret;
+}
+
+/*
+ * Process len bytes (a block multiple for ECB/CBC) on the message's route.
+ * Returns 1 or 0 (error on the stack).
+ */
+int wdp_aes_process(struct aes_ctx *c, const unsigned char *in, size_t len,
+		       unsigned char *out)
+{
+	unsigned char last_in[BLK];
+	int outl;
+
+	if (!len)
+		return 1;
+	if (c->route == ROUTE_NONE && !wdp_aes_route(c, len))
+		return 0;
+	if (c->route == ROUTE_WD) {
+		if (c->mode == WD_CIPHER_CBC && !c->enc)
+			memcpy(last_in, in + len - BLK, BLK);	/* may be in place */
+		if (wdp_aes_request(c, in, len, 0, out, len, 0) == 0) {
+			if (c->mode == WD_CIPHER_CBC)
+				memcpy(c->chain, c->enc ? out + len - BLK : last_in, BLK);
+			c->done += len;
+			return 1;
+		}
+		if (!wdp_aes_recover(c)) {
+			ERR_raise(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED);
+			return 0;
+		}
+	}
+	wdp_count(alg_name(c->mode), 0, 0, 0);
+	if (!EVP_CipherUpdate(c->sw, out, &outl, in, (int)len))
+		return 0;
+	c->done += len;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* context life                                                        */
+
+void wdp_aes_reset(struct aes_ctx *c)
+{
+	wdp_aes_wd_stop(c);
+	c->route = ROUTE_NONE;
+	c->bufsz = 0;
+	c->done = 0;
+	c->aad_len = 0;
+	c->gcm_final_done = 0;
+	if (c->mode == WD_CIPHER_CBC)
+		memcpy(c->chain, c->iv, BLK);
+}
+
+void *wdp_aes_newctx(void *provctx, int mode, size_t keylen)
+{
+	struct aes_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->prov = provctx;
+	c->mode = mode;
+	c->keylen = keylen;
+	c->ivlen = mode == WD_CIPHER_ECB ? 0 : mode == WD_CIPHER_GCM ? 12 : BLK;
+	c->pad = 1;
+	return c;
+}
+
+void wdp_aes_freectx(void *vctx)
+{
+	struct aes_ctx *c = vctx;
+
+	if (!c)
+		return;
+	wdp_aes_wd_stop(c);
+	EVP_CIPHER_CTX_free(c->sw);
+	OPENSSL_clear_free(c->aad, c->aad_cap);
+	OPENSSL_clear_free(c->stage, c->stage_cap);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+void *wdp_aes_dupctx(void *vctx)
+{
+	struct aes_ctx *src = vctx, *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	*c = *src;
+	/* a device session cannot be shared: the copy restarts in software */
+	memset(&c->lease, 0, sizeof(c->lease));
+	c->wd_started = 0;
+	c->sw = NULL;
+	c->aad = NULL;
+	c->stage = NULL;
+	c->aad_cap = c->stage_cap = 0;
+	if (src->aad_len) {
+		c->aad = malloc(src->aad_len);
+		if (!c->aad)
+			goto err;
+		memcpy(c->aad, src->aad, src->aad_len);
+		c->aad_cap = src->aad_len;
+	}
+	if (src->sw) {
+		c->sw = EVP_CIPHER_CTX_new();
+		if (!c->sw || !EVP_CIPHER_CTX_copy(c->sw, src->sw))
+			goto err;
+	}
+	if (src->route == ROUTE_WD) {
+		if (c->mode == WD_CIPHER_GCM || !wdp_aes_recover(c))
+			goto err;
+	}
+	return c;
+err:
+	wdp_aes_freectx(c);
+	return NULL;
+}
+
+static int aes_init(void *vctx, const unsigned char *key, size_t keylen,
+		    const unsigned char *iv, size_t ivlen,
+		    const OSSL_PARAM params[], int enc)
+{
+	struct aes_ctx *c = vctx;
+
+	c->enc = enc;
+	if (!wdp_aes_set_ctx_params(c, params))
+		return 0;
+	if (iv) {
+		if (ivlen != c->ivlen) {
+			ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_IV_LENGTH);
+			return 0;
+		}
+		memcpy(c->iv, iv, ivlen);
+		c->iv_set = 1;
+	}
+	if (key) {
+		if (keylen != c->keylen) {
+			ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_KEY_LENGTH);
+			return 0;
+		}
+		if (c->mode == WD_CIPHER_XTS &&
+		    !CRYPTO_memcmp(key, key + keylen / 2, keylen / 2) && enc) {
+			ERR_raise(ERR_LIB_PROV, PROV_R_XTS_DUPLICATED_KEYS);
+			return 0;
+		}
+		memcpy(c->key, key, keylen);
+		c->key_set = 1;
+		c->tls_iv_fixed = 0;
+	}
+	wdp_aes_reset(c);
+	return 1;
+}
+
+int wdp_aes_einit(void *vctx, const unsigned char *key, size_t keylen,
+		     const unsigned char *iv, size_t ivlen, const OSSL_PARAM params[])
+{
+	return aes_init(vctx, key, keylen, iv, ivlen, params, 1);
+}
+
+int wdp_aes_dinit(void *vctx, const unsigned char *key, size_t keylen,
+		     const unsigned char *iv, size_t ivlen, const OSSL_PARAM params[])
+{
+	return aes_init(vctx, key, keylen, iv, ivlen, params, 0);
+}
+

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wdp_aes.h - the provider's AES context, shared by the routing core
+ * (wdp_aes.c), the modes (wdp_aes_block.c, wdp_aes_gcm.c) and the
+ * parameters and algorithm tables (wdp_aes_params.c).
+ */
+#ifndef WDP_AES_H
+#define WDP_AES_H
+
+#include "wdp.h"
+#include "wd_cipher.h"
+
+#define BLK		16
+#define GCM_TLS_AAD	13
+#define GCM_TLS_EXPLICIT_IV 8
+#define GCM_TLS_FIXED_IV 4
+
+enum route { ROUTE_NONE, ROUTE_SW, ROUTE_WD };
+
+struct aes_ctx {
+	struct wdp_ctx *prov;
+	int mode;			/* enum wd_cipher_mode */
+	size_t keylen;			/* bytes; XTS: both keys */
+	size_t ivlen;
+	int enc;
+	int pad;			/* ECB/CBC: PKCS#7 */
+	unsigned char key[WD_CIPHER_KEY_MAX];
+	unsigned char iv[WD_CIPHER_IV_MAX];	/* the message's IV */
+	int key_set, iv_set;
+
+	enum route route;
+	EVP_CIPHER_CTX *sw;
+	struct wdp_lease lease;
+	int wd_started;			/* a FIRST request was sent */
+	unsigned char chain[BLK];	/* CBC: the next IV */
+	uint64_t done;			/* CTR: bytes processed */
+	unsigned char buf[BLK];		/* ECB/CBC: held back input */
+	size_t bufsz;
+
+	/* GCM */
+	unsigned char *aad;
+	size_t aad_len, aad_cap;
+	unsigned char *stage;		/* AAD || text for the first request */
+	size_t stage_cap;
+	size_t taglen;			/* 0: not set */
+	unsigned char tag[WD_CIPHER_TAG_MAX];
+	unsigned char tls_aad[GCM_TLS_AAD];
+	size_t tls_aad_len;		/* 0: not in TLS record mode */
+	int tls_iv_fixed;		/* tlsivfixed given */
+	int gcm_final_done;
+};
+
+/* wdp_aes.c */
+int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv);
+void wdp_aes_wd_stop(struct aes_ctx *c);
+int wdp_aes_route(struct aes_ctx *c, size_t len);
+int wdp_aes_recover(struct aes_ctx *c);
+int wdp_aes_request(struct aes_ctx *c, const unsigned char *src, size_t src_len,
+		    size_t aad_len, unsigned char *out, size_t out_len,
+		    uint8_t flags);
+int wdp_aes_process(struct aes_ctx *c, const unsigned char *in, size_t len,
+		    unsigned char *out);
+void wdp_aes_reset(struct aes_ctx *c);
+void *wdp_aes_newctx(void *provctx, int mode, size_t keylen);
+void wdp_aes_freectx(void *vctx);
+void *wdp_aes_dupctx(void *vctx);
+int wdp_aes_einit(void *vctx, const unsigned char *key, size_t keylen,
+		  const unsigned char *iv, size_t ivlen, const OSSL_PARAM params[]);
+int wdp_aes_dinit(void *vctx, const unsigned char *key, size_t keylen,
+		  const unsigned char *iv, size_t ivlen, const OSSL_PARAM params[]);
+
+/* wdp_aes_block.c: ECB, CBC, CTR, XTS */
+int wdp_aes_block_update(void *vctx, unsigned char *out, size_t *outl,
+			 size_t outsize, const unsigned char *in, size_t inl);
+int wdp_aes_block_final(void *vctx, unsigned char *out, size_t *outl,
+			size_t outsize);
+int wdp_aes_block_cipher(void *vctx, unsigned char *out, size_t *outl,
+			 size_t outsize, const unsigned char *in, size_t inl);
+
+/* wdp_aes_gcm.c */
+int wdp_aes_gcm_update(void *vctx, unsigned char *out, size_t *outl,
+		       size_t outsize, const unsigned char *in, size_t inl);
+int wdp_aes_gcm_final(void *vctx, unsigned char *out, size_t *outl,
+		      size_t outsize);
+int wdp_aes_gcm_cipher(void *vctx, unsigned char *out, size_t *outl,
+		       size_t outsize, const unsigned char *in, size_t inl);
+int wdp_aes_gcm_set_params(struct aes_ctx *c, const OSSL_PARAM params[]);
+int wdp_aes_gcm_get_params(struct aes_ctx *c, OSSL_PARAM params[]);
+
+/* wdp_aes_params.c */
+int wdp_aes_set_ctx_params(void *vctx, const OSSL_PARAM params[]);
+
+#endif /* WDP_AES_H */

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wdp_aes_params.c - parameters of the AES contexts and the algorithm
+ * table: one dispatch table per mode and key size, all carrying
+ * "provider=wd".
+ */
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/params.h>
+#include <openssl/proverr.h>
+#include "wdp_aes.h"
+
+int wdp_aes_set_ctx_params(void *vctx, const OSSL_PARAM params[])
+{
+	struct aes_ctx *c = vctx;
+	const OSSL_PARAM *p;
+	unsigned int u;
+	size_t sz;
+
+	if (!params)
+		return 1;
+	p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_PADDING);
+	if (p) {
+		if (!OSSL_PARAM_get_uint(p, &u))
+			return 0;
+		c->pad = u != 0;
+	}
+	p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_KEYLEN);
+	if (p && (!OSSL_PARAM_get_size_t(p, &sz) || sz != c->keylen)) {
+		ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_KEY_LENGTH);
+		return 0;
+	}
+	if (c->mode == WD_CIPHER_GCM)
+		return wdp_aes_gcm_set_params(c, params);
+	return 1;
+}
+
+static int aes_get_ctx_params(void *vctx, OSSL_PARAM params[])
+{
+	struct aes_ctx *c = vctx;
+	OSSL_PARAM *p;
+
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN);
+	if (p && !OSSL_PARAM_set_size_t(p, c->keylen))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN);
+	if (p && !OSSL_PARAM_set_size_t(p, c->ivlen))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_PADDING);
+	if (p && !OSSL_PARAM_set_uint(p, (unsigned int)c->pad))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_NUM);
+	if (p && !OSSL_PARAM_set_uint(p, c->mode == WD_CIPHER_CTR ?
+				      (unsigned int)(c->done % BLK) : 0))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IV);
+	if (p && c->ivlen && !OSSL_PARAM_set_octet_string(p, c->iv, c->ivlen) &&
+	    !OSSL_PARAM_set_octet_ptr(p, c->iv, c->ivlen))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_UPDATED_IV);
+	if (p && c->ivlen &&
+	    !OSSL_PARAM_set_octet_string(p, c->mode == WD_CIPHER_CBC ? c->chain : c->iv,
+					 c->mode == WD_CIPHER_CBC ? BLK : c->ivlen) &&
+	    !OSSL_PARAM_set_octet_ptr(p, c->mode == WD_CIPHER_CBC ? c->chain : c->iv,
+				      c->mode == WD_CIPHER_CBC ? BLK : c->ivlen))
+		return 0;
+	if (c->mode == WD_CIPHER_GCM)
+		return wdp_aes_gcm_get_params(c, params);
+	return 1;
+}
+
+static const OSSL_PARAM aes_ctx_gettable[] = {
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_PADDING, NULL),
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_NUM, NULL),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_IV, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_UPDATED_IV, NULL, 0),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM aes_ctx_settable[] = {
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_PADDING, NULL),
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_NUM, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM gcm_ctx_gettable[] = {
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_TAGLEN, NULL),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_IV, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_UPDATED_IV, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, NULL, 0),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_TLS1_AAD_PAD, NULL),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN, NULL, 0),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM gcm_ctx_settable[] = {
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, NULL),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_AAD, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, NULL, 0),
+	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, NULL, 0),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM *aes_gettable_ctx(void *cctx, void *provctx)
+{
+	(void)cctx;
+	(void)provctx;
+	return aes_ctx_gettable;
+}
+
+static const OSSL_PARAM *aes_settable_ctx(void *cctx, void *provctx)
+{
+	(void)cctx;
+	(void)provctx;
+	return aes_ctx_settable;
+}
+
+static const OSSL_PARAM *gcm_gettable_ctx(void *cctx, void *provctx)
+{
+	(void)cctx;
+	(void)provctx;
+	return gcm_ctx_gettable;
+}
+
+static const OSSL_PARAM *gcm_settable_ctx(void *cctx, void *provctx)
+{
+	(void)cctx;
+	(void)provctx;
+	return gcm_ctx_settable;
+}
+
+static const OSSL_PARAM aes_alg_gettable[] = {
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_MODE, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_IVLEN, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_BLOCK_SIZE, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_AEAD, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CUSTOM_IV, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_CTS, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK, NULL),
+	OSSL_PARAM_int(OSSL_CIPHER_PARAM_HAS_RAND_KEY, NULL),
+	OSSL_PARAM_END
+};
+
+static const OSSL_PARAM *aes_gettable_params(void *provctx)
+{
+	(void)provctx;
+	return aes_alg_gettable;
+}
+
+/* What EVP asks of an algorithm before any context exists. */
+static int aes_get_params(OSSL_PARAM params[], int mode, size_t keylen)
+{
+	static const unsigned int evp_mode[WD_CIPHER_MODE_MAX] = {
+		EVP_CIPH_ECB_MODE, EVP_CIPH_CBC_MODE, EVP_CIPH_CTR_MODE,
+		EVP_CIPH_XTS_MODE, EVP_CIPH_GCM_MODE
+	};
+	int aead = mode == WD_CIPHER_GCM;
+	int custom_iv = aead || mode == WD_CIPHER_XTS;
+	size_t block = mode == WD_CIPHER_ECB || mode == WD_CIPHER_CBC ? BLK : 1;
+	size_t ivlen = mode == WD_CIPHER_ECB ? 0 : aead ? 12 : BLK;
+	OSSL_PARAM *p;
+
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_MODE);
+	if (p && !OSSL_PARAM_set_uint(p, evp_mode[mode]))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN);
+	if (p && !OSSL_PARAM_set_size_t(p, keylen))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IVLEN);
+	if (p && !OSSL_PARAM_set_size_t(p, ivlen))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_BLOCK_SIZE);
+	if (p && !OSSL_PARAM_set_size_t(p, block))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD);
+	if (p && !OSSL_PARAM_set_int(p, aead))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CUSTOM_IV);
+	if (p && !OSSL_PARAM_set_int(p, custom_iv))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_CTS);
+	if (p && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_TLS1_MULTIBLOCK);
+	if (p && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_HAS_RAND_KEY);
+	if (p && !OSSL_PARAM_set_int(p, 0))
+		return 0;
+	return 1;
+}
+
+#define AES_TABLE(kbits, mode, MODE, keylen, UPD, FIN, CIPH, GETTABLE, SETTABLE) \
+static void *aes_##kbits##_##mode##_newctx(void *provctx)		\
+{									\
+	return wdp_aes_newctx(provctx, WD_CIPHER_##MODE, keylen);	\
+}									\
+static int aes_##kbits##_##mode##_get_params(OSSL_PARAM params[])	\
+{									\
+	return aes_get_params(params, WD_CIPHER_##MODE, keylen);	\
+}									\
+static const OSSL_DISPATCH aes_##kbits##_##mode##_functions[] = {	\
+	{ OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))aes_##kbits##_##mode##_newctx }, \
+	{ OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))wdp_aes_freectx },	\
+	{ OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))wdp_aes_dupctx },	\
+	{ OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))wdp_aes_einit }, \
+	{ OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))wdp_aes_dinit }, \
+	{ OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))UPD },		\
+	{ OSSL_FUNC_CIPHER_FINAL, (void (*)(void))FIN },		\
+	{ OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))CIPH },		\
+	{ OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))aes_##kbits##_##mode##_get_params }, \
+	{ OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))aes_gettable_params }, \
+	{ OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))aes_get_ctx_params }, \
+	{ OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))wdp_aes_set_ctx_params }, \
+	{ OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))GETTABLE }, \
+	{ OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))SETTABLE }, \
+	{ 0, NULL }							\
+}
+
+#define AES_BLOCK_TABLE(kbits, mode, MODE, keylen)			\
+	AES_TABLE(kbits, mode, MODE, keylen, wdp_aes_block_update,	\
+		  wdp_aes_block_final, wdp_aes_block_cipher,		\
+		  aes_gettable_ctx, aes_settable_ctx)
+#define AES_GCM_TABLE(kbits)						\
+	AES_TABLE(kbits, gcm, GCM, kbits / 8, wdp_aes_gcm_update,	\
+		  wdp_aes_gcm_final, wdp_aes_gcm_cipher,		\
+		  gcm_gettable_ctx, gcm_settable_ctx)
+
+AES_BLOCK_TABLE(128, ecb, ECB, 16);
+AES_BLOCK_TABLE(192, ecb, ECB, 24);
+AES_BLOCK_TABLE(256, ecb, ECB, 32);
+AES_BLOCK_TABLE(128, cbc, CBC, 16);
+AES_BLOCK_TABLE(192, cbc, CBC, 24);
+AES_BLOCK_TABLE(256, cbc, CBC, 32);
+AES_BLOCK_TABLE(128, ctr, CTR, 16);
+AES_BLOCK_TABLE(192, ctr, CTR, 24);
+AES_BLOCK_TABLE(256, ctr, CTR, 32);
+AES_BLOCK_TABLE(128, xts, XTS, 32);
+AES_BLOCK_TABLE(256, xts, XTS, 64);
+AES_GCM_TABLE(128);
+AES_GCM_TABLE(192);
+AES_GCM_TABLE(256);
+
+#define PROPS "provider=wd"
+const OSSL_ALGORITHM wdp_ciphers[] = {
+	{ "AES-128-ECB:2.16.840.1.101.3.4.1.1", PROPS, aes_128_ecb_functions, NULL },
+	{ "AES-192-ECB:2.16.840.1.101.3.4.1.21", PROPS, aes_192_ecb_functions, NULL },
+	{ "AES-256-ECB:2.16.840.1.101.3.4.1.41", PROPS, aes_256_ecb_functions, NULL },
+	{ "AES-128-CBC:AES128:2.16.840.1.101.3.4.1.2", PROPS, aes_128_cbc_functions, NULL },
+	{ "AES-192-CBC:AES192:2.16.840.1.101.3.4.1.22", PROPS, aes_192_cbc_functions, NULL },
+	{ "AES-256-CBC:AES256:2.16.840.1.101.3.4.1.42", PROPS, aes_256_cbc_functions, NULL },
+	{ "AES-128-CTR", PROPS, aes_128_ctr_functions, NULL },
+	{ "AES-192-CTR", PROPS, aes_192_ctr_functions, NULL },
+	{ "AES-256-CTR", PROPS, aes_256_ctr_functions, NULL },
+	{ "AES-128-XTS:1.3.111.2.1619.0.1.1", PROPS, aes_128_xts_functions, NULL },
+	{ "AES-256-XTS:1.3.111.2.1619.0.1.2", PROPS, aes_256_xts_functions, NULL },
+	{ "AES-128-GCM:id-aes128-GCM:2.16.840.1.101.3.4.1.6", PROPS, aes_128_gcm_functions, NULL },
+	{ "AES-192-GCM:id-aes192-GCM:2.16.840.1.101.3.4.1.26", PROPS, aes_192_gcm_functions, NULL },
+	{ "AES-256-GCM:id-aes256-GCM:2.16.840.1.101.3.4.1.46", PROPS, aes_256_gcm_functions, NULL },
+	{ NULL, NULL, NULL, NULL }
+};

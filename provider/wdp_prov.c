@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wdp_prov.c - entry point of the wd OpenSSL provider: configuration,
+ * the algorithm tables, and the private library context it delegates to.
+ *
+ * openssl.cnf knobs, in the provider's section ([wd_sect], see
+ * provider/examples/openssl.cnf and doc/provider.md):
+ *   cipher_threshold  AES updates shorter than this many bytes stay in
+ *                     software (default WDP_DEF_CIPHER_THRESHOLD)
+ *   rsa_min_bits      smaller RSA keys stay in software (default 1024)
+ *   offload           0 turns every offload off (counters still count)
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+#include "wdp.h"
+
+#define WDP_RSA_NAMES		"RSA:rsaEncryption:1.2.840.113549.1.1.1"
+#define WDP_RSAPSS_NAMES	"RSA-PSS:RSASSA-PSS:1.2.840.113549.1.1.10"
+#define WDP_PROPS		"provider=wd"
+
+static const OSSL_ALGORITHM wdp_keymgmt[] = {
+	{ WDP_RSA_NAMES, WDP_PROPS, wdp_rsa_keymgmt_functions, "wd RSA" },
+	{ WDP_RSAPSS_NAMES, WDP_PROPS, wdp_rsapss_keymgmt_functions, "wd RSA-PSS" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const OSSL_ALGORITHM wdp_signature[] = {
+	{ WDP_RSA_NAMES, WDP_PROPS, wdp_rsa_signature_functions, "wd RSA" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const OSSL_ALGORITHM wdp_asym_cipher[] = {
+	{ WDP_RSA_NAMES, WDP_PROPS, wdp_rsa_asym_cipher_functions, "wd RSA" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static const OSSL_PARAM wdp_param_types[] = {
+	OSSL_PARAM_DEFN(OSSL_PROV_PARAM_NAME, OSSL_PARAM_UTF8_PTR, NULL, 0),
+	OSSL_PARAM_DEFN(OSSL_PROV_PARAM_VERSION, OSSL_PARAM_UTF8_PTR, NULL, 0),
+	OSSL_PARAM_DEFN(OSSL_PROV_PARAM_BUILDINFO, OSSL_PARAM_UTF8_PTR, NULL, 0),
+	OSSL_PARAM_DEFN(OSSL_PROV_PARAM_STATUS, OSSL_PARAM_INTEGER, NULL, 0),
+	OSSL_PARAM_END
+};
+
+void wdp_count(const char *alg, int offloaded, uint64_t in, uint64_t out)
+{
+	wd_alg_stats_add(alg, offloaded ? WD_ALG_OFFLOADED : WD_ALG_FALLBACK, 1);
+	if (offloaded) {
+		wd_alg_stats_add(alg, WD_ALG_BYTES_IN, in);
+		wd_alg_stats_add(alg, WD_ALG_BYTES_OUT, out);
+	}
+}
+
+static const OSSL_PARAM *wdp_gettable_params(void *provctx)
+{
+	(void)provctx;
+	return wdp_param_types;
+}
+
+static int wdp_get_params(void *provctx, OSSL_PARAM params[])
+{
+	OSSL_PARAM *p;
+
+	(void)provctx;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME);
+	if (p && !OSSL_PARAM_set_utf8_ptr(p, "WarpDrive accelerator provider"))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION);
+	if (p && !OSSL_PARAM_set_utf8_ptr(p, PACKAGE_VERSION))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO);
+	if (p && !OSSL_PARAM_set_utf8_ptr(p, PACKAGE_STRING))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
+	if (p && !OSSL_PARAM_set_int(p, 1))
+		return 0;
+	return 1;
+}
+
+static const OSSL_ALGORITHM *wdp_query(void *provctx, int operation_id,
+				       int *no_cache)
+{
+	(void)provctx;
+	*no_cache = 0;
+	switch (operation_id) {
+	case OSSL_OP_KEYMGMT:
+		return wdp_keymgmt;
+	case OSSL_OP_SIGNATURE:
+		return wdp_signature;
+	case OSSL_OP_ASYM_CIPHER:
+		return wdp_asym_cipher;
+	case OSSL_OP_CIPHER:
+		return wdp_ciphers;
+	}
+	return NULL;
+}
+
+static void wdp_teardown(void *provctx)
+{
+	struct wdp_ctx *ctx = provctx;
+
+	EVP_SIGNATURE_free(ctx->sw_sig);
+	EVP_ASYM_CIPHER_free(ctx->sw_asym);
+	EVP_KEYMGMT_free(ctx->sw_kmgmt);
+	OSSL_LIB_CTX_free(ctx->libctx);
+	free(ctx);
+}
+
+static const OSSL_DISPATCH wdp_dispatch[] = {
+	{ OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))wdp_teardown },
+	{ OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))wdp_gettable_params },
+	{ OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))wdp_get_params },
+	{ OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))wdp_query },
+	{ 0, NULL }
+};
+
+/* Read the [wd_sect] knobs through the core. */
+static void wdp_configure(struct wdp_ctx *ctx, const OSSL_DISPATCH *in)
+{
+	OSSL_FUNC_core_get_params_fn *get_params = NULL;
+	char *thr = NULL, *bits = NULL, *off = NULL;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_utf8_ptr("cipher_threshold", &thr, 0),
+		OSSL_PARAM_utf8_ptr("rsa_min_bits", &bits, 0),
+		OSSL_PARAM_utf8_ptr("offload", &off, 0),
+		OSSL_PARAM_END
+	};
+
+	ctx->cipher_threshold = WDP_DEF_CIPHER_THRESHOLD;
+	ctx->rsa_min_bits = WDP_DEF_RSA_MIN_BITS;
+	ctx->offload = 1;
+	for (; in->function_id; in++)
+		if (in->function_id == OSSL_FUNC_CORE_GET_PARAMS)
+			get_params = OSSL_FUNC_core_get_params(in);
+	if (!get_params || !get_params(ctx->core, p))
+		return;
+	if (thr)
+		ctx->cipher_threshold = strtoul(thr, NULL, 0);
+	if (bits)
+		ctx->rsa_min_bits = (unsigned int)strtoul(bits, NULL, 0);
+	if (off)
+		ctx->offload = atoi(off) != 0;
+}
+
+int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
+		       const OSSL_DISPATCH **out, void **provctx);
+
+__attribute__((visibility("default")))
+int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
+		       const OSSL_DISPATCH **out, void **provctx)
+{
+	struct wdp_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx)
+		return 0;
+	ctx->core = handle;
+	wdp_configure(ctx, in);
+	/*
+	 * A new library context reads no openssl.cnf, so it holds only the
+	 * default provider: delegating there can never come back to us.
+	 */
+	ctx->libctx = OSSL_LIB_CTX_new();
+	if (!ctx->libctx || !OSSL_PROVIDER_load(ctx->libctx, "default"))
+		goto err;
+	ctx->sw_sig = EVP_SIGNATURE_fetch(ctx->libctx, "RSA", WDP_PROPQ_DEFAULT);
+	ctx->sw_asym = EVP_ASYM_CIPHER_fetch(ctx->libctx, "RSA", WDP_PROPQ_DEFAULT);
+	ctx->sw_kmgmt = EVP_KEYMGMT_fetch(ctx->libctx, "RSA", WDP_PROPQ_DEFAULT);
+	if (!ctx->sw_sig || !ctx->sw_asym || !ctx->sw_kmgmt)
+		goto err;
+	*out = wdp_dispatch;
+	*provctx = ctx;
+	return 1;
+err:
+	wdp_teardown(ctx);
+	return 0;
+}
