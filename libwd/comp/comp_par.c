@@ -195,7 +195,8 @@ void comp_par_reset(struct wd_comp_sess *s)
 }
 
 /* Begin filling job j: prime it with the history before it. */
-static void par_job_start(struct comp_par *p, struct par_job *j)
+static void par_job_start(struct wd_comp_sess *s, struct comp_par *p,
+			  struct par_job *j)
 {
 	struct par_job *prev = p->tail ? par_at(p, p->tail - 1) : NULL;
 
@@ -207,6 +208,10 @@ static void par_job_start(struct comp_par *p, struct par_job *j)
 
 		j->dict = have < WD_COMP_WINDOW ? have : WD_COMP_WINDOW;
 		memcpy(j->in, prev->in + have - j->dict, j->dict);
+	}
+	if (!prev && s->dict_len) {	/* wd_comp_sess_set_dict() */
+		j->dict = s->dict_len;
+		memcpy(j->in, s->dict, j->dict);
 	}
 	p->no_dict = 0;
 	j->state = JOB_FILLING;
@@ -341,7 +346,7 @@ static int par_take(struct wd_comp_sess *s, struct comp_par *p,
 	size_t n;
 
 	if (j->state == JOB_FREE)
-		par_job_start(p, j);
+		par_job_start(s, p, j);
 	if (j->state != JOB_FILLING)	/* every job is busy: wait */
 		return par_wait_head(p);
 	n = req->src_len - req->consumed;
@@ -363,7 +368,7 @@ static int par_flush(struct wd_comp_sess *s, struct comp_par *p, int flush)
 	struct par_job *j = par_at(p, p->tail);
 
 	if (j->state == JOB_FREE && flush == WD_COMP_FINISH)
-		par_job_start(p, j);	/* the final block, even if empty */
+		par_job_start(s, p, j);	/* the final block, even if empty */
 	if (j->state == JOB_SENT || j->state == JOB_DONE)
 		return par_wait_head(p);
 	p->flush_sent = 1;
@@ -379,6 +384,11 @@ static int par_flush(struct wd_comp_sess *s, struct comp_par *p, int flush)
 		p->no_dict = 1;
 	return par_job_send(s, j, flush == WD_COMP_FINISH ? WD_COMP_FINISH :
 				  WD_COMP_SYNC_FLUSH);
+}
+
+int comp_par_begun(const struct wd_comp_sess *s)
+{
+	return s->par->tail != 0 || par_at(s->par, 0)->state != JOB_FREE;
 }
 
 int comp_par_stream(struct wd_comp_sess *s, struct wd_comp_req *req)

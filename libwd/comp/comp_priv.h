@@ -57,6 +57,8 @@ struct wd_comp_sess {
 	int ended;
 	int dead;
 	uint32_t checksum;
+	uint8_t *dict;			/* priming history, sent with FIRST */
+	uint32_t dict_len;
 	struct comp_par *par;		/* parallel deflate state, or NULL */
 };
 
@@ -78,5 +80,6 @@ int comp_par_init(struct wd_comp_sess *s);
 void comp_par_free(struct wd_comp_sess *s);
 void comp_par_reset(struct wd_comp_sess *s);
 int comp_par_stream(struct wd_comp_sess *s, struct wd_comp_req *req);
+int comp_par_begun(const struct wd_comp_sess *s);
 
 #endif /* COMP_PRIV_H */

@@ -66,6 +66,7 @@ WD_EXPORT void wd_comp_sess_free(struct wd_comp_sess *s)
 	for (i = 0; i < s->nr_lanes; i++)
 		comp_lane_release(&s->lane[i]);
 	free(s->lane);
+	free(s->dict);
 	free(s);
 }
 
@@ -134,6 +135,7 @@ WD_EXPORT int wd_comp_sess_reset(struct wd_comp_sess *s)
 	s->ended = 0;
 	s->dead = 0;
 	s->checksum = 0;
+	s->dict_len = 0;
 	if (s->par)
 		comp_par_reset(s);
 	return 0;
@@ -149,6 +151,8 @@ static void comp_slot_prepare(struct wd_comp_sess *s, struct comp_slot *sl,
 	comp_param_fill(s, sl->param, req->flush);
 	if (!stream)
 		sl->param->flush = WD_COMP_FINISH;
+	if (stream && !s->started && req->src == s->dict && s->dict_len)
+		sl->param->dict_len = s->dict_len;	/* comp_prime() */
 	m->opcode = s->inflate ? WD_OP_DECOMPRESS : WD_OP_COMPRESS;
 	m->ctx_id = stream ? s->lane[0].ctx_id : 0;
 	m->flags = stream && !s->started ? WD_SQE_F_FIRST : 0;
@@ -248,6 +252,54 @@ static int comp_step_sync(struct wd_comp_sess *s, struct wd_comp_req *req,
 	return ret;
 }
 
+WD_EXPORT int wd_comp_sess_set_dict(struct wd_comp_sess *s, const void *dict,
+				    size_t len)
+{
+	if (!s || (len && !dict) || s->setup.format != WD_COMP_RAW ||
+	    s->started || (s->par && comp_par_begun(s)))
+		return -EINVAL;
+	if (len > WD_COMP_WINDOW) {
+		dict = (const uint8_t *)dict + len - WD_COMP_WINDOW;
+		len = WD_COMP_WINDOW;
+	}
+	if (!s->dict) {
+		s->dict = malloc(WD_COMP_WINDOW);
+		if (!s->dict)
+			return -ENOMEM;
+	}
+	memcpy(s->dict, dict, len);
+	s->dict_len = (uint32_t)len;
+	return 0;
+}
+
+WD_EXPORT int wd_comp_sess_params(struct wd_comp_sess *s, int level, int strategy)
+{
+	if (!s || s->inflate || level < -1 || level > 9 || strategy < 0 ||
+	    strategy > WD_COMP_STRATEGY_FIXED)
+		return -EINVAL;
+	if (!s->par && s->started)
+		return -EOPNOTSUPP;
+	s->setup.level = level;
+	s->setup.strategy = strategy;
+	return 0;
+}
+
+/* The history of a raw stream goes first, alone, in the FIRST request. */
+static int comp_prime(struct wd_comp_sess *s)
+{
+	struct wd_comp_req r = { 0 };
+	int ret;
+
+	if (s->lane[0].pq->share && s->dict_len > COMP_BOUNCE)
+		return -EINVAL;
+	r.src = s->dict;
+	r.src_len = s->dict_len;
+	r.dst = s->dict;	/* zero length: never written */
+	ret = comp_step_sync(s, &r, 1);
+	s->dict_len = 0;
+	return ret;
+}
+
 WD_EXPORT int wd_comp_stream(struct wd_comp_sess *s, struct wd_comp_req *req)
 {
 	struct wd_comp_req step;
@@ -264,6 +316,11 @@ WD_EXPORT int wd_comp_stream(struct wd_comp_sess *s, struct wd_comp_req *req)
 		return req->status = -EBADMSG;
 	if (!s->started)
 		wd_alg_stats_add(comp_alg_name(s), WD_ALG_OFFLOADED, 1);
+	if (!s->started && s->dict_len) {
+		ret = comp_prime(s);
+		if (ret)
+			return req->status = ret;
+	}
 	/* as many device steps as the zlib call would make progress */
 	do {
 		step = *req;

@@ -222,6 +222,25 @@ void wd_comp_sess_free(struct wd_comp_sess *sess);
 int wd_comp_sess_reset(struct wd_comp_sess *sess);
 
 /*
+ * wd_comp_sess_set_dict - raw deflate/inflate: prime the stream with up to
+ * 32 KiB of history (the last 32 KiB of dict count), as zlib's
+ * deflateSetDictionary()/inflateSetDictionary() on a raw stream. Only
+ * before the first step of a stream (after alloc or reset). Returns 0,
+ * -EINVAL (not raw, or the stream has begun), -ENOMEM.
+ */
+int wd_comp_sess_set_dict(struct wd_comp_sess *sess, const void *dict,
+			  size_t len);
+
+/*
+ * wd_comp_sess_params - deflate: change level and strategy. Before the
+ * first step of a stream, or at any time in a parallel session (the chunks
+ * that start after the call use them; flush first, as zlib's
+ * deflateParams() does, to apply them from a given byte). Returns 0,
+ * -EINVAL (bad values), -EOPNOTSUPP (a one-queue stream has begun).
+ */
+int wd_comp_sess_params(struct wd_comp_sess *sess, int level, int strategy);
+
+/*
  * wd_comp_stream - one synchronous step of the session's stream, with the
  * meaning of one deflate()/inflate() call: take what fits of src, write up
  * to dst_len bytes, flush per req->flush (deflate). Returns 0 (progress and

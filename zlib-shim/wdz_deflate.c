@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wdz_deflate.c - the deflate half of the zlib ABI.
+ *
+ * A stream starts undecided. Its first deflate() call with work picks the
+ * path: WarpDrive (a parallel wd_comp session: the input is cut in chunks
+ * compressed on several engines) or the real zlib, for tiny one-call
+ * streams and for everything the device does not do (zlib/gzip-format
+ * dictionaries, deflatePrime, deflateTune, custom gzip headers ...). The
+ * return codes and the avail/total bookkeeping follow zlib's rules.
+ */
+#include <errno.h>
+#include <string.h>
+#include "wd.h"
+#include "wdz.h"
+
+#define RANK(f)	(((f) * 2) - ((f) > 4 ? 9 : 0))
+
+static int wdz_format_of(int window_bits, int *wb)
+{
+	if (window_bits < 0) {
+		*wb = -window_bits;
+		return WD_COMP_RAW;
+	}
+	if (window_bits > 15) {
+		*wb = window_bits - 16;
+		return WD_COMP_GZIP;
+	}
+	*wb = window_bits;
+	return WD_COMP_ZLIB;
+}
+
+/* The parameters zlib accepts (others go to zlib for its error). */
+static int wdz_deflate_params_ok(int level, int method, int window_bits,
+				 int mem_level, int strategy)
+{
+	int wb, fmt = wdz_format_of(window_bits, &wb);
+
+	if (level == Z_DEFAULT_COMPRESSION)
+		level = 6;
+	return method == Z_DEFLATED && mem_level >= 1 && mem_level <= 9 &&
+	       wb >= 8 && wb <= 15 && level >= 0 && level <= 9 &&
+	       strategy >= 0 && strategy <= Z_FIXED &&
+	       window_bits >= -15 && window_bits <= 31 &&
+	       !(wb == 8 && fmt != WD_COMP_ZLIB);
+}
+
+static void wdz_deflate_reset_fields(z_streamp strm, struct wdz_state *s)
+{
+	strm->total_in = strm->total_out = 0;
+	strm->msg = NULL;
+	strm->data_type = Z_UNKNOWN;
+	strm->adler = s->format == WD_COMP_GZIP ? 0 : 1;
+	s->last_flush = -2;
+	s->finished = 0;
+	s->dict_len = 0;
+}
+
+WDZ_EXPORT int deflateInit2_(z_streamp strm, int level, int method, int windowBits,
+			     int memLevel, int strategy, const char *version,
+			     int stream_size)
+{
+	const struct wdz_real *r = wdz_real();
+	struct wdz_state *s;
+
+	if (wdz_in_real || wdz_config()->mode == WDZ_OFF || !strm || !version ||
+	    version[0] != ZLIB_VERSION[0] || stream_size != (int)sizeof(z_stream) ||
+	    !wdz_deflate_params_ok(level, method, windowBits, memLevel, strategy)) {
+		if (!wdz_in_real && strm && wdz_config()->mode == WDZ_OFF)
+			wdz_count_fallback(0);
+		return r->deflateInit2_(strm, level, method, windowBits, memLevel,
+					strategy, version, stream_size);
+	}
+	strm->msg = NULL;
+	wdz_set_alloc(strm);
+	s = wdz_alloc(strm, sizeof(*s));
+	if (!s)
+		return Z_MEM_ERROR;
+	memset(s, 0, sizeof(*s));
+	s->strm = strm;
+	s->magic = WDZ_MAGIC;
+	s->level = level == Z_DEFAULT_COMPRESSION ? 6 : level;
+	s->method = method;
+	s->window_bits = windowBits;
+	s->mem_level = memLevel;
+	s->strategy = strategy;
+	s->version = version;
+	s->stream_size = stream_size;
+	s->format = wdz_format_of(windowBits, &s->wb);
+	if (s->wb == 8)
+		s->wb = 9;	/* as zlib: a 256-byte window is not supported */
+	strm->state = (struct internal_state *)s;
+	wdz_deflate_reset_fields(strm, s);
+	return Z_OK;
+}
+
+WDZ_EXPORT int deflateInit_(z_streamp strm, int level, const char *version,
+			    int stream_size)
+{
+	return deflateInit2_(strm, level, Z_DEFLATED, MAX_WBITS, 8,
+			     Z_DEFAULT_STRATEGY, version, stream_size);
+}
+
+static void wdz_state_free(z_streamp strm, struct wdz_state *s)
+{
+	if (s->sess)
+		wd_comp_sess_free(s->sess);
+	wdz_free(strm, s->dict);
+	wdz_free(strm, s->stage);
+	s->magic = 0;
+	wdz_free(strm, s);
+	strm->state = NULL;
+}
+
+/*
+ * Hand an undecided stream to the real zlib: same setup, and what was set
+ * before any data (dictionary, params). From now on it is zlib's stream.
+ */
+int wdz_deflate_to_real(z_streamp strm, struct wdz_state *s)
+{
+	const struct wdz_real *r = wdz_real();
+	struct wdz_state keep = *s;
+	unsigned char dict[WD_COMP_WINDOW];
+	int ret;
+
+	memcpy(dict, s->dict ? s->dict : dict, s->dict ? keep.dict_len : 0);
+	s->dict = NULL;
+	wdz_state_free(strm, s);
+	wdz_in_real++;
+	ret = r->deflateInit2_(strm, keep.level, keep.method, keep.window_bits,
+			       keep.mem_level, keep.strategy, keep.version,
+			       keep.stream_size);
+	if (ret == Z_OK && keep.dict_len)
+		ret = r->deflateSetDictionary(strm, dict, keep.dict_len);
+	wdz_in_real--;
+	if (keep.dict)
+		wdz_free(strm, keep.dict);
+	wdz_count_fallback(0);
+	wdz_debug("deflate stream %p falls back to zlib", (void *)strm);
+	return ret;
+}
+
+static int wdz_deflate_open(struct wdz_state *s)
+{
+	const struct wdz_config *c = wdz_config();
+	struct wd_comp_setup st = {
+		.op = WD_COMP_DEFLATE,
+		.format = s->format,
+		.level = s->level,
+		.window_bits = s->wb,
+		.mem_level = s->mem_level,
+		.strategy = s->strategy,
+		.parallel = c->parallel,
+		.chunk_size = c->chunk,
+	};
+	int ret = wd_comp_sess_alloc(&s->sess, &st);
+
+	if (ret == 0 && s->dict_len)
+		ret = wd_comp_sess_set_dict(s->sess, s->dict, s->dict_len);
+	if (ret) {
+		wdz_debug("no compression session: %s", wd_strerror(ret));
+		if (s->sess)
+			wd_comp_sess_free(s->sess);
+		s->sess = NULL;
+		return ret;
+	}
+	s->path = WDZ_DEVICE;
+	return 0;
+}
+
+/* First call with work: device or zlib? 1 = device, 0 = zlib now. */
+static int wdz_deflate_decide(z_streamp strm, struct wdz_state *s, int flush)
+{
+	const struct wdz_config *c = wdz_config();
+
+	if (c->mode != WDZ_FORCE && flush != Z_NO_FLUSH &&
+	    strm->avail_in < c->min_deflate)
+		return 0;	/* a small one-call stream: not worth a queue */
+	return wdz_deflate_open(s) == 0;
+}
+
+static int wdz_deflate_device(z_streamp strm, struct wdz_state *s, int flush)
+{
+	struct wd_comp_req req = { 0 };
+	uInt in0 = strm->avail_in, out0 = strm->avail_out;
+	int ret;
+
+	req.src = strm->next_in;
+	req.src_len = strm->avail_in;
+	req.dst = strm->next_out;
+	req.dst_len = strm->avail_out;
+	req.flush = flush;
+	ret = wd_comp_stream(s->sess, &req);
+	if (ret) {
+		strm->msg = (char *)"device error";
+		return Z_STREAM_ERROR;
+	}
+	strm->next_in += req.consumed;
+	strm->avail_in -= (uInt)req.consumed;
+	strm->total_in += req.consumed;
+	strm->next_out += req.produced;
+	strm->avail_out -= (uInt)req.produced;
+	strm->total_out += req.produced;
+	strm->adler = req.checksum;
+	if (req.end) {
+		s->finished = 1;
+		return Z_STREAM_END;
+	}
+	if (strm->avail_out == 0) {
+		s->last_flush = -1;	/* zlib: more output may be due */
+		return Z_OK;
+	}
+	/* zlib's rule: a call that repeats a flush with nothing new */
+	if (!req.consumed && !req.produced && in0 == 0 && flush != Z_FINISH &&
+	    RANK(flush) <= RANK(s->last_flush)) {
+		s->last_flush = flush;
+		return Z_BUF_ERROR;
+	}
+	(void)out0;
+	s->last_flush = flush;
+	return Z_OK;
+}
+
+WDZ_EXPORT int deflate(z_streamp strm, int flush)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (!s)
+		return wdz_real()->deflate(strm, flush);
+	if (flush > Z_BLOCK || flush < 0)
+		return Z_STREAM_ERROR;
+	if (!strm->next_out || (strm->avail_in && !strm->next_in) ||
+	    (s->finished && flush != Z_FINISH)) {
+		strm->msg = (char *)"stream error";
+		return Z_STREAM_ERROR;
+	}
+	if (strm->avail_out == 0) {
+		strm->msg = (char *)"buffer error";
+		return Z_BUF_ERROR;
+	}
+	if (s->finished)
+		return strm->avail_in ? Z_BUF_ERROR : Z_STREAM_END;
+	if (s->path == WDZ_UNDECIDED && !wdz_deflate_decide(strm, s, flush)) {
+		if (wdz_deflate_to_real(strm, s) != Z_OK)
+			return Z_MEM_ERROR;
+		return wdz_real()->deflate(strm, flush);
+	}
+	return wdz_deflate_device(strm, s, flush);
+}
+
+WDZ_EXPORT int deflateEnd(z_streamp strm)
+{
+	struct wdz_state *s = wdz_state(strm);
+	int busy;
+
+	if (!s)
+		return wdz_real()->deflateEnd(strm);
+	/* zlib: Z_DATA_ERROR when a started stream is dropped unfinished */
+	busy = strm->total_in && !s->finished;
+	wdz_state_free(strm, s);
+	return busy ? Z_DATA_ERROR : Z_OK;
+}
+
+WDZ_EXPORT int deflateReset(z_streamp strm)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (!s)
+		return wdz_real()->deflateReset(strm);
+	if (s->sess)
+		wd_comp_sess_reset(s->sess);
+	wdz_deflate_reset_fields(strm, s);
+	return Z_OK;
+}
+
+WDZ_EXPORT int deflateResetKeep(z_streamp strm)
+{
+	if (!wdz_state(strm))
+		return wdz_real()->deflateResetKeep(strm);
+	return deflateReset(strm);
+}
+
+/* Has this stream (since init or reset) seen data? */
+static int wdz_begun(z_streamp strm, struct wdz_state *s)
+{
+	return strm->total_in || strm->total_out || s->last_flush != -2;
+}
+
+/* An undecided stream that needs something only zlib does: hand it over. */
+#define WDZ_TO_REAL_OR(strm, s, call, otherwise)				\
+	do {									\
+		if (!(s))							\
+			return wdz_real()->call;				\
+		if ((s)->path == WDZ_UNDECIDED && !wdz_begun(strm, s)) {	\
+			if (wdz_deflate_to_real(strm, s) != Z_OK)		\
+				return Z_MEM_ERROR;				\
+			return wdz_real()->call;				\
+		}								\
+		return otherwise;						\
+	} while (0)
+
+WDZ_EXPORT int deflateSetDictionary(z_streamp strm, const Bytef *dictionary,
+				    uInt dictLength)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (s && !dictionary)
+		return Z_STREAM_ERROR;
+	if (s && s->format == WD_COMP_RAW && !wdz_begun(strm, s)) {
+		/* raw priming is done by the device (pigz relies on it) */
+		unsigned int n = dictLength > WD_COMP_WINDOW ? WD_COMP_WINDOW : dictLength;
+
+		if (!s->dict)
+			s->dict = wdz_alloc(strm, WD_COMP_WINDOW);
+		if (!s->dict)
+			return Z_MEM_ERROR;
+		memcpy(s->dict, dictionary + dictLength - n, n);
+		s->dict_len = n;
+		if (s->sess && wd_comp_sess_set_dict(s->sess, s->dict, n))
+			return Z_STREAM_ERROR;
+		return Z_OK;
+	}
+	if (s && s->sess && !wdz_begun(strm, s)) {
+		/* a decided stream that has not begun can still change path */
+		wd_comp_sess_free(s->sess);
+		s->sess = NULL;
+		s->path = WDZ_UNDECIDED;
+	}
+	WDZ_TO_REAL_OR(strm, s, deflateSetDictionary(strm, dictionary, dictLength),
+		       Z_STREAM_ERROR);
+}
+
+WDZ_EXPORT int deflateGetDictionary(z_streamp strm, Bytef *dictionary,
+				    uInt *dictLength)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	WDZ_TO_REAL_OR(strm, s, deflateGetDictionary(strm, dictionary, dictLength),
+		       Z_STREAM_ERROR);
+}
+
+WDZ_EXPORT int deflateParams(z_streamp strm, int level, int strategy)
+{
+	struct wdz_state *s = wdz_state(strm);
+	int ret;
+
+	if (!s)
+		return wdz_real()->deflateParams(strm, level, strategy);
+	if (level == Z_DEFAULT_COMPRESSION)
+		level = 6;
+	if (level < 0 || level > 9 || strategy < 0 || strategy > Z_FIXED)
+		return Z_STREAM_ERROR;
+	if (level == s->level && strategy == s->strategy)
+		return Z_OK;
+	if (s->path == WDZ_DEVICE && wdz_begun(strm, s)) {
+		/* as zlib: end the block so far, then switch for what follows */
+		ret = strm->avail_out ? wdz_deflate_device(strm, s, Z_BLOCK) : Z_BUF_ERROR;
+		if (ret == Z_STREAM_ERROR)
+			return ret;
+		if (strm->avail_in || strm->avail_out == 0)
+			return Z_BUF_ERROR;
+		if (wd_comp_sess_params(s->sess, level, strategy))
+			return Z_STREAM_ERROR;
+	} else if (s->sess && wd_comp_sess_params(s->sess, level, strategy)) {
+		return Z_STREAM_ERROR;
+	}
+	s->level = level;
+	s->strategy = strategy;
+	return Z_OK;
+}
+
+WDZ_EXPORT int deflateTune(z_streamp strm, int good_length, int max_lazy,
+			   int nice_length, int max_chain)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	WDZ_TO_REAL_OR(strm, s, deflateTune(strm, good_length, max_lazy, nice_length,
+					    max_chain), Z_OK);
+}
+
+WDZ_EXPORT int deflatePrime(z_streamp strm, int bits, int value)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	WDZ_TO_REAL_OR(strm, s, deflatePrime(strm, bits, value), Z_BUF_ERROR);
+}
+
+WDZ_EXPORT int deflatePending(z_streamp strm, unsigned *pending, int *bits)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (!s)
+		return wdz_real()->deflatePending(strm, pending, bits);
+	/* device streams end every flush on a byte boundary */
+	if (pending)
+		*pending = 0;
+	if (bits)
+		*bits = 0;
+	return Z_OK;
+}
+
+WDZ_EXPORT int deflateSetHeader(z_streamp strm, gz_headerp head)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (s && s->format != WD_COMP_GZIP)
+		return Z_STREAM_ERROR;
+	WDZ_TO_REAL_OR(strm, s, deflateSetHeader(strm, head), Z_STREAM_ERROR);
+}
+
+WDZ_EXPORT uLong deflateBound(z_streamp strm, uLong sourceLen)
+{
+	struct wdz_state *s = wdz_state(strm);
+	struct wd_comp_setup st = { .op = WD_COMP_DEFLATE };
+	uLong zb, ours;
+
+	if (!s)
+		return wdz_real()->deflateBound(strm, sourceLen);
+	/* zlib's conservative bound, which holds for any parameters */
+	zb = sourceLen + ((sourceLen + 7) >> 3) + ((sourceLen + 63) >> 6) + 5 + 18;
+	st.parallel = wdz_config()->parallel;
+	st.chunk_size = wdz_config()->chunk;
+	ours = (uLong)wd_comp_bound(&st, sourceLen);
+	return ours > zb ? ours : zb;
+}
+
+WDZ_EXPORT int deflateCopy(z_streamp dest, z_streamp source)
+{
+	struct wdz_state *s = wdz_state(source), *d;
+
+	if (!s)
+		return wdz_real()->deflateCopy(dest, source);
+	if (!dest || s->path != WDZ_UNDECIDED)
+		return Z_STREAM_ERROR;	/* device state cannot be copied */
+	memcpy(dest, source, sizeof(*dest));
+	d = wdz_alloc(dest, sizeof(*d));
+	if (!d)
+		return Z_MEM_ERROR;
+	*d = *s;
+	d->strm = dest;
+	d->dict = NULL;
+	d->stage = NULL;
+	if (s->dict) {
+		d->dict = wdz_alloc(dest, WD_COMP_WINDOW);
+		if (!d->dict) {
+			wdz_free(dest, d);
+			return Z_MEM_ERROR;
+		}
+		memcpy(d->dict, s->dict, s->dict_len);
+	}
+	dest->state = (struct internal_state *)d;
+	return Z_OK;
+}

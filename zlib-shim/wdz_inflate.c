@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wdz_inflate.c - the inflate half of the zlib ABI.
+ *
+ * As for deflate, the first inflate() call with data picks the path: small
+ * inputs, zlib streams with a preset dictionary (FDICT), Z_BLOCK/Z_TREES
+ * walkers and callers of inflateGetHeader/inflatePrime/... go to the real
+ * zlib; the rest to a wd_comp stream session. Small output buffers are
+ * served from a staging buffer decoded ahead, so a caller reading a few
+ * bytes at a time does not cost one device round trip per call.
+ */
+#include <errno.h>
+#include <string.h>
+#include "wd.h"
+#include "wdz.h"
+
+#define WDZ_DIRECT_MIN	(64u << 10)	/* out buffers this big: no staging */
+
+/* windowBits as inflateInit2 takes them -> format; -1 when invalid. */
+static int wdz_inflate_format(int window_bits, int *wb)
+{
+	if (window_bits < 0) {
+		*wb = -window_bits;
+		return window_bits < -15 || window_bits > -8 ? -1 : WD_COMP_RAW;
+	}
+	if (window_bits == 0) {		/* from the zlib header */
+		*wb = 15;
+		return WD_COMP_ZLIB;
+	}
+	*wb = window_bits & 15;
+	if (*wb < 8)
+		return -1;
+	switch (window_bits >> 4) {
+	case 0:
+		return WD_COMP_ZLIB;
+	case 1:
+		return WD_COMP_GZIP;
+	case 2:
+		return WD_COMP_AUTO;
+	default:
+		return -1;
+	}
+}
+
+static void wdz_inflate_reset_fields(z_streamp strm, struct wdz_state *s)
+{
+	strm->total_in = strm->total_out = 0;
+	strm->msg = NULL;
+	/* zlib: adler = wrap & 1 (zlib and auto 1, gzip 0); raw untouched */
+	if (s->format != WD_COMP_RAW)
+		strm->adler = s->format == WD_COMP_GZIP ? 0 : 1;
+	s->stage_pos = s->stage_len = 0;
+	s->stage_end = 0;
+	s->finished = 0;
+	s->dead = 0;
+	s->last_flush = -2;
+}
+
+WDZ_EXPORT int inflateInit2_(z_streamp strm, int windowBits, const char *version,
+			     int stream_size)
+{
+	const struct wdz_real *r = wdz_real();
+	struct wdz_state *s;
+	int wb, fmt = wdz_inflate_format(windowBits, &wb);
+
+	if (wdz_in_real || wdz_config()->mode == WDZ_OFF || !strm || !version ||
+	    version[0] != ZLIB_VERSION[0] || stream_size != (int)sizeof(z_stream) ||
+	    fmt < 0) {
+		if (!wdz_in_real && strm && wdz_config()->mode == WDZ_OFF)
+			wdz_count_fallback(1);
+		return r->inflateInit2_(strm, windowBits, version, stream_size);
+	}
+	strm->msg = NULL;
+	wdz_set_alloc(strm);
+	s = wdz_alloc(strm, sizeof(*s));
+	if (!s)
+		return Z_MEM_ERROR;
+	memset(s, 0, sizeof(*s));
+	s->strm = strm;
+	s->magic = WDZ_MAGIC;
+	s->inflate = 1;
+	s->window_bits = windowBits;
+	s->version = version;
+	s->stream_size = stream_size;
+	s->format = fmt;
+	s->wb = wb;
+	strm->state = (struct internal_state *)s;
+	wdz_inflate_reset_fields(strm, s);
+	return Z_OK;
+}
+
+WDZ_EXPORT int inflateInit_(z_streamp strm, const char *version, int stream_size)
+{
+	return inflateInit2_(strm, MAX_WBITS, version, stream_size);
+}
+
+static void wdz_inflate_free(z_streamp strm, struct wdz_state *s)
+{
+	if (s->sess)
+		wd_comp_sess_free(s->sess);
+	wdz_free(strm, s->stage);
+	s->magic = 0;
+	wdz_free(strm, s);
+	strm->state = NULL;
+}
+
+int wdz_inflate_to_real(z_streamp strm, struct wdz_state *s)
+{
+	const struct wdz_real *r = wdz_real();
+	struct wdz_state keep = *s;
+	uLong tin = strm->total_in, tout = strm->total_out;
+	int ret;
+
+	wdz_inflate_free(strm, s);
+	wdz_in_real++;
+	ret = r->inflateInit2_(strm, keep.window_bits, keep.version, keep.stream_size);
+	wdz_in_real--;
+	strm->total_in = tin;
+	strm->total_out = tout;
+	wdz_count_fallback(1);
+	wdz_debug("inflate stream %p falls back to zlib", (void *)strm);
+	return ret;
+}
+
+/* zlib header with FDICT: a preset dictionary only zlib can take. */
+static int wdz_needs_dict(const struct wdz_state *s, const Bytef *in, uInt len)
+{
+	if (s->format == WD_COMP_RAW || s->format == WD_COMP_GZIP)
+		return 0;
+	if (len < 2)
+		return 1;	/* cannot tell yet: zlib */
+	if (s->format == WD_COMP_AUTO && in[0] == 0x1f && in[1] == 0x8b)
+		return 0;
+	return (in[1] & 0x20) != 0;
+}
+
+static int wdz_inflate_decide(z_streamp strm, struct wdz_state *s, int flush)
+{
+	const struct wdz_config *c = wdz_config();
+	struct wd_comp_setup st = { .op = WD_COMP_INFLATE };
+	int ret;
+
+	if (flush == Z_BLOCK || flush == Z_TREES)
+		return 0;	/* block-by-block walkers need zlib's state */
+	if (c->mode != WDZ_FORCE && strm->avail_in < c->min_inflate)
+		return 0;
+	if (wdz_needs_dict(s, strm->next_in, strm->avail_in))
+		return 0;
+	st.format = s->format;
+	st.window_bits = s->wb;
+	ret = wd_comp_sess_alloc(&s->sess, &st);
+	if (ret) {
+		wdz_debug("no decompression session: %s", wd_strerror(ret));
+		return 0;
+	}
+	s->path = WDZ_DEVICE;
+	return 1;
+}
+
+static void wdz_out(z_streamp strm, const unsigned char *p, unsigned int n)
+{
+	memcpy(strm->next_out, p, n);
+	strm->next_out += n;
+	strm->avail_out -= n;
+	strm->total_out += n;
+}
+
+/* One device step into dst (the caller's buffer or the staging buffer). */
+static int wdz_inflate_step(z_streamp strm, struct wdz_state *s,
+			    unsigned char *dst, unsigned int room,
+			    struct wd_comp_req *req)
+{
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	req->src = strm->next_in;
+	req->src_len = strm->avail_in;
+	req->dst = dst;
+	req->dst_len = room;
+	ret = wd_comp_stream(s->sess, req);
+	if (ret == -EBADMSG) {
+		s->dead = 1;
+		strm->msg = (char *)"invalid compressed data";
+		return Z_DATA_ERROR;
+	}
+	if (ret) {
+		strm->msg = (char *)"device error";
+		return Z_STREAM_ERROR;
+	}
+	strm->next_in += req->consumed;
+	strm->avail_in -= (uInt)req->consumed;
+	strm->total_in += req->consumed;
+	if (s->format != WD_COMP_RAW)
+		strm->adler = req->checksum;
+	return Z_OK;
+}
+
+/* Decode into the caller's buffer, or ahead into the staging buffer. */
+static int wdz_inflate_fill(z_streamp strm, struct wdz_state *s, int *more,
+			    int *progress)
+{
+	struct wd_comp_req req;
+	int ret;
+
+	if (strm->avail_out >= WDZ_DIRECT_MIN) {
+		ret = wdz_inflate_step(strm, s, strm->next_out, strm->avail_out, &req);
+		if (ret != Z_OK)
+			return ret;
+		strm->next_out += req.produced;
+		strm->avail_out -= (uInt)req.produced;
+		strm->total_out += req.produced;
+		s->finished = req.end;
+	} else {
+		if (!s->stage)
+			s->stage = wdz_alloc(strm, WDZ_STAGE);
+		if (!s->stage)
+			return Z_MEM_ERROR;
+		ret = wdz_inflate_step(strm, s, s->stage, WDZ_STAGE, &req);
+		if (ret != Z_OK)
+			return ret;
+		s->stage_pos = 0;
+		s->stage_len = (unsigned int)req.produced;
+		s->stage_end = req.end;
+	}
+	*more = req.more;
+	*progress = req.consumed || req.produced || req.end;
+	return Z_OK;
+}
+
+/* As zlib: go on until the input is used up, the output is full or the
+ * stream ends. */
+static int wdz_inflate_device(z_streamp strm, struct wdz_state *s, int flush)
+{
+	uInt in0 = strm->avail_in, out0 = strm->avail_out;
+	int more = 0, progress = 1, ret;
+
+	for (;;) {
+		if (s->stage_pos < s->stage_len) {
+			unsigned int n = s->stage_len - s->stage_pos;
+
+			if (n > strm->avail_out)
+				n = strm->avail_out;
+			wdz_out(strm, s->stage + s->stage_pos, n);
+			s->stage_pos += n;
+		}
+		if (s->stage_end && s->stage_pos == s->stage_len) {
+			s->stage_end = 0;
+			s->finished = 1;
+		}
+		if (s->finished || !strm->avail_out || s->stage_pos < s->stage_len)
+			break;
+		if ((!strm->avail_in && !more) || !progress)
+			break;
+		ret = wdz_inflate_fill(strm, s, &more, &progress);
+		if (ret != Z_OK)
+			return ret;
+	}
+	if (s->finished)
+		return Z_STREAM_END;
+	/* zlib: no progress, or Z_FINISH without reaching the end */
+	if ((in0 == strm->avail_in && out0 == strm->avail_out) || flush == Z_FINISH)
+		return Z_BUF_ERROR;
+	return Z_OK;
+}
+
+WDZ_EXPORT int inflate(z_streamp strm, int flush)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (!s)
+		return wdz_real()->inflate(strm, flush);
+	if (!strm->next_out || (!strm->next_in && strm->avail_in))
+		return Z_STREAM_ERROR;
+	if (s->dead) {
+		strm->msg = (char *)"invalid compressed data";
+		return Z_DATA_ERROR;
+	}
+	if (s->path == WDZ_UNDECIDED) {
+		if (!strm->avail_in)
+			return Z_BUF_ERROR;	/* nothing to look at yet */
+		if (!wdz_inflate_decide(strm, s, flush)) {
+			if (wdz_inflate_to_real(strm, s) != Z_OK)
+				return Z_MEM_ERROR;
+			return wdz_real()->inflate(strm, flush);
+		}
+	}
+	if (s->finished && s->stage_pos == s->stage_len)
+		return Z_STREAM_END;
+	return wdz_inflate_device(strm, s, flush);
+}
+
+WDZ_EXPORT int inflateEnd(z_streamp strm)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (!s)
+		return wdz_real()->inflateEnd(strm);
+	wdz_inflate_free(strm, s);
+	return Z_OK;
+}
+
+WDZ_EXPORT int inflateReset(z_streamp strm)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (!s)
+		return wdz_real()->inflateReset(strm);
+	if (s->sess)
+		wd_comp_sess_reset(s->sess);
+	wdz_inflate_reset_fields(strm, s);
+	return Z_OK;
+}
+
+WDZ_EXPORT int inflateResetKeep(z_streamp strm)
+{
+	if (!wdz_state(strm))
+		return wdz_real()->inflateResetKeep(strm);
+	return inflateReset(strm);
+}
+
+WDZ_EXPORT int inflateReset2(z_streamp strm, int windowBits)
+{
+	struct wdz_state *s = wdz_state(strm);
+	int wb, fmt;
+
+	if (!s)
+		return wdz_real()->inflateReset2(strm, windowBits);
+	fmt = wdz_inflate_format(windowBits, &wb);
+	if (fmt < 0)
+		return Z_STREAM_ERROR;
+	if (fmt != s->format || wb != s->wb) {
+		/* the session's format is fixed: decide again */
+		if (s->sess)
+			wd_comp_sess_free(s->sess);
+		s->sess = NULL;
+		s->path = WDZ_UNDECIDED;
+		s->format = fmt;
+		s->wb = wb;
+		s->window_bits = windowBits;
+	}
+	return inflateReset(strm);
+}
+
+static int wdz_inflate_begun(z_streamp strm)
+{
+	return strm->total_in || strm->total_out;
+}
+
+/* Undecided and untouched: zlib takes the stream over and answers. */
+#define WDZ_INF_TO_REAL_OR(strm, s, call, otherwise)				\
+	do {									\
+		if (!(s))							\
+			return wdz_real()->call;				\
+		if ((s)->path == WDZ_UNDECIDED && !wdz_inflate_begun(strm)) {	\
+			if (wdz_inflate_to_real(strm, s) != Z_OK)		\
+				return Z_MEM_ERROR;				\
+			return wdz_real()->call;				\
+		}								\
+		return otherwise;						\
+	} while (0)
+
+WDZ_EXPORT int inflateSetDictionary(z_streamp strm, const Bytef *dictionary,
+				    uInt dictLength)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	WDZ_INF_TO_REAL_OR(strm, s, inflateSetDictionary(strm, dictionary, dictLength),
+			   Z_STREAM_ERROR);
+}
+
+WDZ_EXPORT int inflateGetDictionary(z_streamp strm, Bytef *dictionary,
+				    uInt *dictLength)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	WDZ_INF_TO_REAL_OR(strm, s, inflateGetDictionary(strm, dictionary, dictLength),
+			   Z_STREAM_ERROR);
+}
+
+WDZ_EXPORT int inflateGetHeader(z_streamp strm, gz_headerp head)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (s && (s->format == WD_COMP_RAW || s->format == WD_COMP_ZLIB))
+		return Z_STREAM_ERROR;
+	if (s && s->sess && !wdz_inflate_begun(strm)) {
+		wd_comp_sess_free(s->sess);
+		s->sess = NULL;
+		s->path = WDZ_UNDECIDED;
+	}
+	WDZ_INF_TO_REAL_OR(strm, s, inflateGetHeader(strm, head), Z_STREAM_ERROR);
+}
+
+WDZ_EXPORT int inflatePrime(z_streamp strm, int bits, int value)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	WDZ_INF_TO_REAL_OR(strm, s, inflatePrime(strm, bits, value), Z_STREAM_ERROR);
+}
+
+WDZ_EXPORT int inflateSync(z_streamp strm)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (s && s->path == WDZ_DEVICE) {
+		/* recovery after corrupt data: zlib searches the next flush
+		 * point and goes on from there (history is lost either way) */
+		if (wdz_inflate_to_real(strm, s) != Z_OK)
+			return Z_MEM_ERROR;
+		return wdz_real()->inflateSync(strm);
+	}
+	WDZ_INF_TO_REAL_OR(strm, s, inflateSync(strm), Z_STREAM_ERROR);
+}
+
+WDZ_EXPORT int inflateSyncPoint(z_streamp strm)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	WDZ_INF_TO_REAL_OR(strm, s, inflateSyncPoint(strm), 0);
+}
+
+WDZ_EXPORT int inflateUndermine(z_streamp strm, int subvert)
+{
+	(void)subvert;
+	if (!wdz_state(strm))
+		return wdz_real()->inflateUndermine(strm, subvert);
+	return Z_DATA_ERROR;	/* what zlib 1.2.13 built as Debian's answers */
+}
+
+WDZ_EXPORT int inflateValidate(z_streamp strm, int check)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (s && check)
+		return Z_OK;	/* checking is what we do anyway */
+	WDZ_INF_TO_REAL_OR(strm, s, inflateValidate(strm, check), Z_STREAM_ERROR);
+}
+
+WDZ_EXPORT long inflateMark(z_streamp strm)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (!s)
+		return wdz_real()->inflateMark(strm);
+	return 0;	/* device streams stop only on byte boundaries */
+}
+
+WDZ_EXPORT unsigned long inflateCodesUsed(z_streamp strm)
+{
+	struct wdz_state *s = wdz_state(strm);
+
+	if (!s)
+		return wdz_real()->inflateCodesUsed(strm);
+	return 0;
+}
+
+WDZ_EXPORT int inflateCopy(z_streamp dest, z_streamp source)
+{
+	struct wdz_state *s = wdz_state(source), *d;
+
+	if (!s)
+		return wdz_real()->inflateCopy(dest, source);
+	if (!dest || s->path != WDZ_UNDECIDED)
+		return Z_STREAM_ERROR;	/* device state cannot be copied */
+	memcpy(dest, source, sizeof(*dest));
+	d = wdz_alloc(dest, sizeof(*d));
+	if (!d)
+		return Z_MEM_ERROR;
+	*d = *s;
+	d->strm = dest;
+	d->stage = NULL;
+	dest->state = (struct internal_state *)d;
+	return Z_OK;
+}
+
+/* inflateBack keeps its own (real) state from inflateBackInit_ on. */
+WDZ_EXPORT int inflateBackInit_(z_streamp strm, int windowBits,
+				unsigned char *window, const char *version,
+				int stream_size)
+{
+	return wdz_real()->inflateBackInit_(strm, windowBits, window, version,
+					    stream_size);
+}
+
+WDZ_EXPORT int inflateBack(z_streamp strm, in_func in, void *in_desc,
+			   out_func out, void *out_desc)
+{
+	return wdz_real()->inflateBack(strm, in, in_desc, out, out_desc);
+}
+
+WDZ_EXPORT int inflateBackEnd(z_streamp strm)
+{
+	return wdz_real()->inflateBackEnd(strm);
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wdz_real.c - the real zlib, the environment knobs, memory and counters.
+ *
+ * The real library is opened by its full path (SYSTEM_LIBZ, resolved at
+ * configure time), RTLD_LOCAL so its names stay out of the global scope:
+ * lookups in its handle give its own definitions, never ours, so the shim
+ * cannot call itself. The real library's internal calls to its exported
+ * functions (compress2 -> deflateInit_, gzread -> inflate, ...) do reach
+ * us through its PLT; that is how compress* and gz* get offloaded, and why
+ * every entry point forwards a stream that is not ours untouched.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "wd.h"
+#include "wdz.h"
+
+__thread int wdz_in_real;
+
+static struct wdz_real real;
+static pthread_once_t real_once = PTHREAD_ONCE_INIT;
+
+static void wdz_real_load(void)
+{
+	void *h = dlopen(SYSTEM_LIBZ, RTLD_NOW | RTLD_LOCAL);
+	int missing = 0;
+
+	if (!h) {
+		fprintf(stderr, "libwdz: cannot load the real zlib %s: %s\n",
+			SYSTEM_LIBZ, dlerror());
+		abort();
+	}
+#define X(name) \
+	*(void **)&real.name = dlsym(h, #name); \
+	missing += real.name == NULL;
+	WDZ_FUNCS
+#undef X
+	/* the same object as ours would make every fallback recurse */
+	if (missing || (void *)real.deflate == (void *)deflate) {
+		fprintf(stderr, "libwdz: %s is not a usable zlib 1.2.x\n", SYSTEM_LIBZ);
+		abort();
+	}
+}
+
+const struct wdz_real *wdz_real(void)
+{
+	pthread_once(&real_once, wdz_real_load);
+	return &real;
+}
+
+/* ------------------------------------------------------------------ */
+
+static struct wdz_config config;
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+static long wdz_env_num(const char *name, long def, long min, long max)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	n = strtol(v, &end, 0);
+	if (*end == 'k' || *end == 'K')
+		n <<= 10;
+	else if (*end == 'm' || *end == 'M')
+		n <<= 20;
+	return n < min ? min : n > max ? max : n;
+}
+
+static void wdz_config_load(void)
+{
+	const char *m = getenv("WD_ZLIB");
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	config.mode = WDZ_AUTO;
+	if (m && (!strcmp(m, "off") || !strcmp(m, "0")))
+		config.mode = WDZ_OFF;
+	else if (m && (!strcmp(m, "force") || !strcmp(m, "on")))
+		config.mode = WDZ_FORCE;
+	config.min_deflate = (size_t)wdz_env_num("WD_ZLIB_MIN_DEFLATE", 16384, 0, 1L << 30);
+	config.min_inflate = (size_t)wdz_env_num("WD_ZLIB_MIN_INFLATE", 4096, 0, 1L << 30);
+	config.parallel = (unsigned int)wdz_env_num("WD_ZLIB_PARALLEL",
+						    cpus < 2 ? 2 : cpus > 8 ? 8 : cpus, 2, 64);
+	config.chunk = (unsigned int)wdz_env_num("WD_ZLIB_CHUNK", 256 << 10,
+						 64 << 10, 64 << 20);
+	config.verbose = (int)wdz_env_num("WD_ZLIB_DEBUG", 0, 0, 9);
+}
+
+const struct wdz_config *wdz_config(void)
+{
+	pthread_once(&config_once, wdz_config_load);
+	return &config;
+}
+
+void wdz_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!wdz_config()->verbose)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "libwdz[%d]: ", (int)getpid());
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+
+static voidpf wdz_default_alloc(voidpf opaque, uInt items, uInt size)
+{
+	(void)opaque;
+	return malloc((size_t)items * size);
+}
+
+static void wdz_default_free(voidpf opaque, voidpf p)
+{
+	(void)opaque;
+	free(p);
+}
+
+/* zlib's rule: NULL allocators mean the defaults (and a NULL opaque). */
+void wdz_set_alloc(z_streamp strm)
+{
+	if (!strm->zalloc) {
+		strm->zalloc = wdz_default_alloc;
+		strm->opaque = NULL;
+	}
+	if (!strm->zfree)
+		strm->zfree = wdz_default_free;
+}
+
+void *wdz_alloc(z_streamp strm, size_t size)
+{
+	if (size > 0xffffffffu)
+		return NULL;
+	return strm->zalloc(strm->opaque, 1, (uInt)size);
+}
+
+void wdz_free(z_streamp strm, void *p)
+{
+	if (p)
+		strm->zfree(strm->opaque, p);
+}
+
+void wdz_count_fallback(int inflate)
+{
+	wd_alg_stats_add(inflate ? "inflate" : "deflate", WD_ALG_FALLBACK, 1);
+}
