@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_provider.c - the wd provider against OpenSSL's default provider.
+ *
+ * wd.so is loaded from the build tree into its own library context (with
+ * the default provider beside it for RAND and digests) and fetched with
+ * "provider=wd"; every result is compared with the default provider in the
+ * global context: RSA keys of several sizes (odd ones too), every padding,
+ * sign with one and verify with the other both ways, encrypt/decrypt both
+ * ways, bad padding; AES in every mode and key size with random lengths cut
+ * into random updates, in place, GCM with AAD and tag failures; keys made
+ * by wd's key generation; an ASYNC job; a forked child. Counters read from
+ * this process's stats file prove which work went through a queue.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <openssl/async.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include "wd.h"
+#include "wd_stats.h"
+#include "tap.h"
+
+static OSSL_LIB_CTX *wdctx;
+#define WDQ	"provider=wd"
+
+/* ------------------------------------------------------------------ */
+/* counters of this process                                            */
+
+struct count_req {
+	const char *alg;
+	uint64_t c[WD_ALG_NR_COUNTERS];
+};
+
+static int count_cb(const struct wd_stats_file *f, void *arg)
+{
+	struct count_req *r = arg;
+	int i;
+
+	if (f->pid != getpid())
+		return 0;
+	for (i = 0; i < WD_STATS_MAX_ALGS; i++)
+		if (f->algs[i].state == 2 && !strcmp(f->algs[i].name, r->alg))
+			memcpy(r->c, f->algs[i].c, sizeof(r->c));
+	return 1;
+}
+
+static uint64_t counter(const char *alg, enum wd_alg_counter c)
+{
+	struct count_req r = { .alg = alg };
+
+	wd_stats_scan(count_cb, &r);
+	return r.c[c];
+}
+
+static size_t rnd(size_t n)
+{
+	uint32_t r = 0;
+
+	RAND_bytes((unsigned char *)&r, sizeof(r));
+	return n ? r % n : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* RSA                                                                 */
+
+/* The same key, as a wd key (wdctx) */
+static EVP_PKEY *to_wd(EVP_PKEY *pkey)
+{
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pc;
+	EVP_PKEY *out = NULL;
+
+	if (EVP_PKEY_todata(pkey, EVP_PKEY_KEYPAIR, &params) <= 0)
+		return NULL;
+	pc = EVP_PKEY_CTX_new_from_name(wdctx, EVP_PKEY_get0_type_name(pkey), WDQ);
+	if (pc && EVP_PKEY_fromdata_init(pc) > 0)
+		EVP_PKEY_fromdata(pc, &out, EVP_PKEY_KEYPAIR, params);
+	EVP_PKEY_CTX_free(pc);
+	OSSL_PARAM_free(params);
+	return out;
+}
+
+struct pad {
+	const char *name;
+	int pad;
+	const char *md;
+	int saltlen;
+};
+
+static int setup(EVP_PKEY_CTX *pc, const struct pad *p)
+{
+	if (EVP_PKEY_CTX_set_rsa_padding(pc, p->pad) <= 0)
+		return 0;
+	if (p->md && EVP_PKEY_CTX_set_signature_md(pc, EVP_get_digestbyname(p->md)) <= 0)
+		return 0;
+	if (p->pad == RSA_PKCS1_PSS_PADDING &&
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, p->saltlen) <= 0)
+		return 0;
+	return 1;
+}
+
+static int do_sign(OSSL_LIB_CTX *lc, const char *pq, EVP_PKEY *k, const struct pad *p,
+		   const unsigned char *tbs, size_t tbslen, unsigned char *sig,
+		   size_t *siglen)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(lc, k, pq);
+	int ok = pc && EVP_PKEY_sign_init(pc) > 0 && setup(pc, p) &&
+		 EVP_PKEY_sign(pc, sig, siglen, tbs, tbslen) > 0;
+
+	EVP_PKEY_CTX_free(pc);
+	return ok;
+}
+
+static int do_verify(OSSL_LIB_CTX *lc, const char *pq, EVP_PKEY *k, const struct pad *p,
+		     const unsigned char *tbs, size_t tbslen,
+		     const unsigned char *sig, size_t siglen)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(lc, k, pq);
+	int ok = pc && EVP_PKEY_verify_init(pc) > 0 && setup(pc, p) &&
+		 EVP_PKEY_verify(pc, sig, siglen, tbs, tbslen) == 1;
+
+	EVP_PKEY_CTX_free(pc);
+	return ok;
+}
+
+static void check_rsa_sign(EVP_PKEY *def, EVP_PKEY *wd, int bits)
+{
+	static const struct pad pads[] = {
+		{ "pkcs1 sha256", RSA_PKCS1_PADDING, "SHA256", 0 },
+		{ "pkcs1 sha1", RSA_PKCS1_PADDING, "SHA1", 0 },
+		{ "pkcs1 sha512", RSA_PKCS1_PADDING, "SHA512", 0 },
+		{ "pkcs1 no md", RSA_PKCS1_PADDING, NULL, 0 },
+		{ "pss sha256 salt=digest", RSA_PKCS1_PSS_PADDING, "SHA256", RSA_PSS_SALTLEN_DIGEST },
+		{ "pss sha384 salt=max", RSA_PKCS1_PSS_PADDING, "SHA384", RSA_PSS_SALTLEN_MAX },
+		{ "pss sha256 salt=7", RSA_PKCS1_PSS_PADDING, "SHA256", 7 },
+	};
+	unsigned char tbs[64], s1[1024], s2[1024];
+	size_t i, l1, l2, tlen;
+
+	RAND_bytes(tbs, sizeof(tbs));
+	for (i = 0; i < sizeof(pads) / sizeof(pads[0]); i++) {
+		const struct pad *p = &pads[i];
+		int ok1, ok2, same = 1;
+
+		tlen = p->md ? (size_t)EVP_MD_get_size(EVP_get_digestbyname(p->md)) : 20;
+		l1 = l2 = sizeof(s1);
+		ok1 = do_sign(wdctx, WDQ, wd, p, tbs, tlen, s1, &l1);
+		ok2 = do_sign(NULL, NULL, def, p, tbs, tlen, s2, &l2);
+		if (p->pad == RSA_PKCS1_PADDING)	/* deterministic */
+			same = l1 == l2 && !memcmp(s1, s2, l1);
+		ok(ok1 && ok2 && same &&
+		   do_verify(NULL, NULL, def, p, tbs, tlen, s1, l1) &&
+		   do_verify(wdctx, WDQ, wd, p, tbs, tlen, s2, l2),
+		   "rsa %d %s: wd signs, default verifies, and back%s", bits,
+		   p->name, p->pad == RSA_PKCS1_PADDING ? " (same bytes)" : "");
+	}
+	/* a wrong signature fails to verify under wd, with an error */
+	s1[5] ^= 1;
+	ERR_clear_error();
+	ok(!do_verify(wdctx, WDQ, wd, &pads[0], tbs, 32, s1, l1),
+	   "rsa %d: a changed signature does not verify", bits);
+}
+
+static int do_crypt(OSSL_LIB_CTX *lc, const char *pq, EVP_PKEY *k, int enc, int pad,
+		    const char *oaep_md, const unsigned char *in, size_t inl,
+		    unsigned char *out, size_t *outl)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(lc, k, pq);
+	int ok = pc && (enc ? EVP_PKEY_encrypt_init(pc) : EVP_PKEY_decrypt_init(pc)) > 0 &&
+		 EVP_PKEY_CTX_set_rsa_padding(pc, pad) > 0;
+
+	if (ok && oaep_md) {
+		unsigned char *label = OPENSSL_malloc(5);
+
+		memcpy(label, "label", 5);
+		ok = EVP_PKEY_CTX_set_rsa_oaep_md(pc, EVP_get_digestbyname(oaep_md)) > 0 &&
+		     EVP_PKEY_CTX_set0_rsa_oaep_label(pc, label, 5) > 0;
+	}
+	ok = ok && (enc ? EVP_PKEY_encrypt(pc, out, outl, in, inl) :
+			  EVP_PKEY_decrypt(pc, out, outl, in, inl)) > 0;
+	EVP_PKEY_CTX_free(pc);
+	return ok;
+}
+
+static void check_rsa_crypt(EVP_PKEY *def, EVP_PKEY *wd, int bits)
+{
+	static const struct { const char *name; int pad; const char *md; } modes[] = {
+		{ "pkcs1", RSA_PKCS1_PADDING, NULL },
+		{ "oaep sha1", RSA_PKCS1_OAEP_PADDING, NULL },
+		{ "oaep sha256 + label", RSA_PKCS1_OAEP_PADDING, "SHA256" },
+		{ "none", RSA_NO_PADDING, NULL },
+	};
+	unsigned char msg[1024], c[1024], m[1024];
+	size_t i, k = (size_t)EVP_PKEY_get_size(def), cl, ml, len;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		int ok1, ok2;
+
+		len = modes[i].pad == RSA_NO_PADDING ? k : 1 + rnd(k - 66);
+		RAND_bytes(msg, (int)len);
+		if (modes[i].pad == RSA_NO_PADDING)
+			msg[0] = 0;
+		cl = ml = sizeof(c);
+		ok1 = do_crypt(NULL, NULL, def, 1, modes[i].pad, modes[i].md, msg, len, c, &cl) &&
+		      do_crypt(wdctx, WDQ, wd, 0, modes[i].pad, modes[i].md, c, cl, m, &ml) &&
+		      ml == len && !memcmp(m, msg, len);
+		cl = ml = sizeof(c);
+		ok2 = do_crypt(wdctx, WDQ, wd, 1, modes[i].pad, modes[i].md, msg, len, c, &cl) &&
+		      do_crypt(NULL, NULL, def, 0, modes[i].pad, modes[i].md, c, cl, m, &ml) &&
+		      ml == len && !memcmp(m, msg, len);
+		ok(ok1 && ok2, "rsa %d %s: default encrypts, wd decrypts, and back", bits,
+		   modes[i].name);
+	}
+	/* bad padding: random ciphertext below n */
+	RAND_bytes(c, (int)k);
+	c[0] = 0;
+	ERR_clear_error();
+	ml = sizeof(m);
+	ok(!do_crypt(wdctx, WDQ, wd, 0, RSA_PKCS1_OAEP_PADDING, NULL, c, k, m, &ml) &&
+	   ERR_peek_error() != 0, "rsa %d: OAEP of garbage fails with an error on the stack",
+	   bits);
+	ERR_clear_error();
+}
+
+static void check_digest_sign(EVP_PKEY *def, EVP_PKEY *wd)
+{
+	unsigned char data[3000], s1[512], s2[512];
+	size_t l1 = sizeof(s1), l2 = sizeof(s2);
+	EVP_MD_CTX *m1 = EVP_MD_CTX_new(), *m2 = EVP_MD_CTX_new();
+	int ok1, ok2, v;
+
+	RAND_bytes(data, sizeof(data));
+	ok1 = EVP_DigestSignInit_ex(m1, NULL, "SHA384", wdctx, WDQ, wd, NULL) &&
+	      EVP_DigestSignUpdate(m1, data, 1000) &&
+	      EVP_DigestSignUpdate(m1, data + 1000, 2000) &&
+	      EVP_DigestSignFinal(m1, s1, &l1);
+	ok2 = EVP_DigestSignInit_ex(m2, NULL, "SHA384", NULL, NULL, def, NULL) &&
+	      EVP_DigestSign(m2, s2, &l2, data, sizeof(data));
+	ok(ok1 && ok2 && l1 == l2 && !memcmp(s1, s2, l1),
+	   "digest sign SHA384 in two updates: same bytes as default");
+	EVP_MD_CTX_reset(m1);
+	v = EVP_DigestVerifyInit_ex(m1, NULL, "SHA384", wdctx, WDQ, wd, NULL) &&
+	    EVP_DigestVerify(m1, s2, l2, data, sizeof(data)) == 1;
+	ok(v, "digest verify under wd accepts the default's signature");
+	EVP_MD_CTX_free(m1);
+	EVP_MD_CTX_free(m2);
+}
+
+static void check_keygen(void)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(wdctx, "RSA", WDQ);
+	uint64_t before = counter("rsa-keygen", WD_ALG_OFFLOADED);
+	EVP_PKEY *k = NULL, *def = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *dc;
+	int ok1;
+
+	ok1 = pc && EVP_PKEY_keygen_init(pc) > 0 &&
+	      EVP_PKEY_CTX_set_rsa_keygen_bits(pc, 2048) > 0 &&
+	      EVP_PKEY_generate(pc, &k) > 0 && EVP_PKEY_get_bits(k) == 2048;
+	ok(ok1 && counter("rsa-keygen", WD_ALG_OFFLOADED) == before + 1,
+	   "wd generates a 2048-bit key on a queue");
+	/* the key moves to the default provider and passes its checks */
+	ok1 = k && EVP_PKEY_todata(k, EVP_PKEY_KEYPAIR, &params) > 0;
+	dc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", "provider=default");
+	ok1 = ok1 && EVP_PKEY_fromdata_init(dc) > 0 &&
+	      EVP_PKEY_fromdata(dc, &def, EVP_PKEY_KEYPAIR, params) > 0;
+	EVP_PKEY_CTX_free(dc);
+	dc = def ? EVP_PKEY_CTX_new_from_pkey(NULL, def, NULL) : NULL;
+	ok(ok1 && dc && EVP_PKEY_check(dc) == 1 && EVP_PKEY_eq(k, def) == 1,
+	   "the generated key exports to the default provider and checks there");
+	if (def)
+		check_rsa_sign(def, k, 2048);
+	EVP_PKEY_CTX_free(dc);
+	OSSL_PARAM_free(params);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(def);
+	EVP_PKEY_CTX_free(pc);
+}
+
+/* ------------------------------------------------------------------ */
+/* AES                                                                 */
+
+#define MAXLEN	(96 * 1024)
+
+/* Run a whole message through ctx in random updates; bytes out or -1. */
+static int run_cipher(EVP_CIPHER_CTX *ctx, const unsigned char *in, size_t len,
+		      unsigned char *out, int split)
+{
+	size_t off = 0;
+	int total = 0, l;
+
+	while (off < len) {
+		size_t piece = split ? 1 + rnd(len - off) : len - off;
+
+		if (!EVP_CipherUpdate(ctx, out + total, &l, in + off, (int)piece))
+			return -1;
+		total += l;
+		off += piece;
+	}
+	if (!EVP_CipherFinal_ex(ctx, out + total, &l))
+		return -1;
+	return total + l;
+}
+
+static int cipher_once(OSSL_LIB_CTX *lc, const char *pq, const char *name, int enc,
+		       const unsigned char *key, const unsigned char *iv, size_t ivlen,
+		       const unsigned char *aad, size_t aadlen, unsigned char *tag,
+		       const unsigned char *in, size_t len, unsigned char *out, int split)
+{
+	EVP_CIPHER *c = EVP_CIPHER_fetch(lc, name, pq);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int gcm = strstr(name, "GCM") != NULL, n = -1, l;
+
+	if (!c || !ctx || !EVP_CipherInit_ex2(ctx, c, NULL, NULL, enc, NULL))
+		goto out;
+	if (gcm && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)ivlen, NULL))
+		goto out;
+	if (!EVP_CipherInit_ex2(ctx, NULL, key, iv, enc, NULL))
+		goto out;
+	if (gcm && aadlen && !EVP_CipherUpdate(ctx, NULL, &l, aad, (int)aadlen))
+		goto out;
+	if (gcm && !enc && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, tag))
+		goto out;
+	n = run_cipher(ctx, in, len, out, split);
+	if (n >= 0 && gcm && enc && !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, tag))
+		n = -1;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	EVP_CIPHER_free(c);
+	return n;
+}
+
+static void check_aes(const char *name, size_t keylen, size_t ivlen,
+		      unsigned char *in, unsigned char *o1, unsigned char *o2)
+{
+	unsigned char key[64], iv[64], aad[40], t1[16], t2[16];
+	int gcm = strstr(name, "GCM") != NULL, xts = strstr(name, "XTS") != NULL;
+	size_t len = rnd(2) ? 1 + rnd(4096) : 4096 + rnd(MAXLEN - 4096);
+	int n1, n2, n3, split = !xts;
+
+	(void)keylen;	/* the name says it */
+
+	if (xts && len < 16)
+		len = 16;
+	RAND_bytes(key, sizeof(key));
+	RAND_bytes(iv, sizeof(iv));
+	RAND_bytes(aad, sizeof(aad));
+	RAND_bytes(in, (int)len);
+	n1 = cipher_once(wdctx, WDQ, name, 1, key, iv, ivlen, aad, gcm ? 13 : 0, t1, in,
+			 len, o1, split);
+	n2 = cipher_once(NULL, "provider=default", name, 1, key, iv, ivlen, aad,
+			 gcm ? 13 : 0, t2, in, len, o2, 0);
+	ok(n1 >= 0 && n1 == n2 && !memcmp(o1, o2, (size_t)n1) &&
+	   (!gcm || !memcmp(t1, t2, 16)),
+	   "%s encrypt %zu bytes in %s updates: equals default", name, len,
+	   split ? "random" : "one");
+	n3 = cipher_once(wdctx, WDQ, name, 0, key, iv, ivlen, aad, gcm ? 13 : 0, t2, o2,
+			 (size_t)(n2 < 0 ? 0 : n2), o1, split);
+	ok(n3 == (int)len && !memcmp(o1, in, len),
+	   "%s decrypt of the default's output under wd gives the text back", name);
+	if (gcm) {
+		t2[3] ^= 1;
+		ERR_clear_error();
+		n3 = cipher_once(wdctx, WDQ, name, 0, key, iv, ivlen, aad, 13, t2, o2,
+				 (size_t)n2, o1, split);
+		ok(n3 < 0, "%s: a wrong tag fails the decryption", name);
+	}
+}
+
+static void check_aes_all(void)
+{
+	static const struct { const char *name; size_t key, iv; } algs[] = {
+		{ "AES-128-ECB", 16, 0 }, { "AES-192-ECB", 24, 0 }, { "AES-256-ECB", 32, 0 },
+		{ "AES-128-CBC", 16, 16 }, { "AES-192-CBC", 24, 16 }, { "AES-256-CBC", 32, 16 },
+		{ "AES-128-CTR", 16, 16 }, { "AES-192-CTR", 24, 16 }, { "AES-256-CTR", 32, 16 },
+		{ "AES-128-XTS", 32, 16 }, { "AES-256-XTS", 64, 16 },
+		{ "AES-128-GCM", 16, 12 }, { "AES-192-GCM", 24, 12 }, { "AES-256-GCM", 32, 12 },
+	};
+	unsigned char *in = malloc(MAXLEN + 32), *o1 = malloc(MAXLEN + 32);
+	unsigned char *o2 = malloc(MAXLEN + 32);
+	uint64_t before = counter("aes-gcm", WD_ALG_OFFLOADED);
+	unsigned char key[16] = { 1 }, iv[16] = { 2 };
+	size_t i, r;
+	int n;
+
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+			check_aes(algs[i].name, algs[i].key, algs[i].iv, in, o1, o2);
+	/* an odd GCM IV length */
+	check_aes("AES-128-GCM", 16, 1 + rnd(60), in, o1, o2);
+
+	/* large enough to go to the queue: it did */
+	RAND_bytes(in, 65536);
+	n = cipher_once(wdctx, WDQ, "AES-128-GCM", 1, key, iv, 12, NULL, 0, o2, in,
+			65536, o1, 0);
+	ok(n == 65536 && counter("aes-gcm", WD_ALG_OFFLOADED) > before,
+	   "aes-gcm of 64 KiB counted as offloaded");
+
+	/* CBC with a broken last block: bad decrypt on the error stack */
+	n = cipher_once(NULL, NULL, "AES-128-CBC", 1, key, iv, 16, NULL, 0, NULL, in,
+			8000, o1, 0);
+	o1[n - 1] ^= 0x55;
+	ERR_clear_error();
+	ok(cipher_once(wdctx, WDQ, "AES-128-CBC", 0, key, iv, 16, NULL, 0, NULL, o1,
+		       (size_t)n, o2, 1) < 0 && ERR_peek_error() != 0,
+	   "CBC with bad padding fails with an error on the stack");
+	ERR_clear_error();
+
+	/* in place */
+	memcpy(o1, in, 20000);
+	n = cipher_once(wdctx, WDQ, "AES-256-CTR", 1, o2, iv, 16, NULL, 0, NULL, o1,
+			20000, o1, 0);
+	cipher_once(NULL, NULL, "AES-256-CTR", 1, o2, iv, 16, NULL, 0, NULL, in,
+		    20000, in, 0);
+	ok(n == 20000 && !memcmp(o1, in, 20000), "CTR in place equals default");
+	free(in);
+	free(o1);
+	free(o2);
+}
+
+/* ------------------------------------------------------------------ */
+/* ASYNC and fork                                                      */
+
+struct job_arg {
+	EVP_PKEY *wd;
+	unsigned char sig[512];
+	size_t siglen;
+	int ok;
+};
+
+static int job_sign(void *varg)
+{
+	struct job_arg *a = *(struct job_arg **)varg;
+	static const struct pad p = { "pkcs1", RSA_PKCS1_PADDING, "SHA256", 0 };
+	unsigned char tbs[32] = { 7 };
+
+	a->siglen = sizeof(a->sig);
+	a->ok = do_sign(wdctx, WDQ, a->wd, &p, tbs, 32, a->sig, &a->siglen);
+	return 1;
+}
+
+static void check_async(EVP_PKEY *def, EVP_PKEY *wd)
+{
+	static const struct pad p = { "pkcs1", RSA_PKCS1_PADDING, "SHA256", 0 };
+	unsigned char tbs[32] = { 7 }, ref[512];
+	struct job_arg args[4], *ap;
+	ASYNC_JOB *jobs[4] = { 0 };
+	ASYNC_WAIT_CTX *w[4];
+	size_t reflen = sizeof(ref);
+	int i, ret, jret, running = 4, pauses = 0, good = 0;
+
+	do_sign(NULL, NULL, def, &p, tbs, 32, ref, &reflen);
+	for (i = 0; i < 4; i++) {
+		memset(&args[i], 0, sizeof(args[i]));
+		args[i].wd = wd;
+		w[i] = ASYNC_WAIT_CTX_new();
+		ap = &args[i];
+		ret = ASYNC_start_job(&jobs[i], w[i], &jret, job_sign, &ap, sizeof(ap));
+		if (ret == ASYNC_PAUSE)
+			pauses++;
+		else
+			running--;
+	}
+	while (running > 0) {
+		for (i = 0; i < 4; i++) {
+			if (!jobs[i])
+				continue;
+			ret = ASYNC_start_job(&jobs[i], w[i], &jret, job_sign, NULL, 0);
+			if (ret != ASYNC_PAUSE) {
+				jobs[i] = NULL;
+				running--;
+			}
+		}
+		usleep(100);
+	}
+	for (i = 0; i < 4; i++) {
+		good += args[i].ok && args[i].siglen == reflen &&
+			!memcmp(args[i].sig, ref, reflen);
+		ASYNC_WAIT_CTX_free(w[i]);
+	}
+	ok(good == 4 && pauses > 0,
+	   "4 ASYNC jobs sign on queues (paused %d times): same bytes as default", pauses);
+}
+
+static void check_fork(EVP_PKEY *def, EVP_PKEY *wd)
+{
+	static const struct pad p = { "pkcs1", RSA_PKCS1_PADDING, "SHA256", 0 };
+	unsigned char tbs[32] = { 9 }, s1[512], s2[512];
+	size_t l1 = sizeof(s1), l2 = sizeof(s2);
+	int status = -1;
+	pid_t pid;
+
+	do_sign(NULL, NULL, def, &p, tbs, 32, s2, &l2);
+	pid = fork();
+	if (pid == 0) {
+		uint64_t before = counter("rsa-sign", WD_ALG_OFFLOADED);
+		int good = do_sign(wdctx, WDQ, wd, &p, tbs, 32, s1, &l1) &&
+			   l1 == l2 && !memcmp(s1, s2, l1) &&
+			   counter("rsa-sign", WD_ALG_OFFLOADED) == before + 1;
+
+		_exit(good ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "a forked child signs on a queue of its own: same bytes as default");
+	l1 = sizeof(s1);
+	ok(do_sign(wdctx, WDQ, wd, &p, tbs, 32, s1, &l1) && !memcmp(s1, s2, l2),
+	   "the parent still signs after the fork");
+}
+
+int main(void)
+{
+	static const int sizes[] = { 1024, 2048, 3072, 4096, 1031, 2056 };
+	const char *top = getenv("top_builddir");
+	char path[4096];
+	EVP_PKEY *def[6], *wd[6];
+	uint64_t sign0, dec0;
+	size_t i;
+
+	tap_plan(0);
+	snprintf(path, sizeof(path), "%s/provider/.libs", top ? top : "..");
+	wdctx = OSSL_LIB_CTX_new();
+	OSSL_PROVIDER_set_default_search_path(wdctx, path);
+	if (!OSSL_PROVIDER_load(wdctx, "wd") || !OSSL_PROVIDER_load(wdctx, "default")) {
+		ERR_print_errors_fp(stdout);
+		tap_bail("cannot load wd.so from the build tree");
+	}
+	sign0 = counter("rsa-sign", WD_ALG_OFFLOADED);
+	dec0 = counter("rsa-decrypt", WD_ALG_OFFLOADED);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		def[i] = EVP_RSA_gen((unsigned int)sizes[i]);
+		wd[i] = def[i] ? to_wd(def[i]) : NULL;
+		ok(wd[i] && EVP_PKEY_get_bits(wd[i]) == sizes[i] &&
+		   EVP_PKEY_eq(def[i], wd[i]) == 1,
+		   "a %d-bit default key imports into wd", sizes[i]);
+		if (!wd[i])
+			continue;
+		check_rsa_sign(def[i], wd[i], sizes[i]);
+		check_rsa_crypt(def[i], wd[i], sizes[i]);
+	}
+	ok(counter("rsa-sign", WD_ALG_OFFLOADED) > sign0 &&
+	   counter("rsa-decrypt", WD_ALG_OFFLOADED) > dec0,
+	   "signatures and decryptions were counted as offloaded (%llu, %llu)",
+	   (unsigned long long)(counter("rsa-sign", WD_ALG_OFFLOADED) - sign0),
+	   (unsigned long long)(counter("rsa-decrypt", WD_ALG_OFFLOADED) - dec0));
+	check_digest_sign(def[1], wd[1]);
+	check_keygen();
+	check_aes_all();
+	check_async(def[1], wd[1]);
+	check_fork(def[1], wd[1]);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		EVP_PKEY_free(def[i]);
+		EVP_PKEY_free(wd[i]);
+	}
+	OSSL_LIB_CTX_free(wdctx);
+	return tap_exit();
+}
