@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_zlib_shim.c - libwdz.so.1 against the real zlib, in one process.
+ *
+ * This program is linked with libwdz instead of libz (as if the shim were
+ * installed as libz.so.1), so zlib calls here go to the shim; the real
+ * zlib is reached with dlopen(SYSTEM_LIBZ) as the reference. Every check
+ * compares with what stock zlib does on the same input.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "tap.h"
+#include "wd.h"
+#include "wd_stats.h"
+#include "comp_data.h"
+
+static struct {
+	int (*deflateInit2_)(z_streamp, int, int, int, int, int, const char *, int);
+	int (*deflate)(z_streamp, int);
+	int (*deflateEnd)(z_streamp);
+	int (*deflateSetDictionary)(z_streamp, const Bytef *, uInt);
+	int (*inflateInit2_)(z_streamp, int, const char *, int);
+	int (*inflate)(z_streamp, int);
+	int (*inflateEnd)(z_streamp);
+	int (*inflateSetDictionary)(z_streamp, const Bytef *, uInt);
+} real;
+
+static uint8_t *corpus;
+#define CORPUS	(2u << 20)
+
+static void load_real(void)
+{
+	void *h = dlopen(SYSTEM_LIBZ, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
+		tap_bail("no real zlib");
+	*(void **)&real.deflateInit2_ = dlsym(h, "deflateInit2_");
+	*(void **)&real.deflate = dlsym(h, "deflate");
+	*(void **)&real.deflateEnd = dlsym(h, "deflateEnd");
+	*(void **)&real.deflateSetDictionary = dlsym(h, "deflateSetDictionary");
+	*(void **)&real.inflateInit2_ = dlsym(h, "inflateInit2_");
+	*(void **)&real.inflate = dlsym(h, "inflate");
+	*(void **)&real.inflateEnd = dlsym(h, "inflateEnd");
+	*(void **)&real.inflateSetDictionary = dlsym(h, "inflateSetDictionary");
+}
+
+/* Inflate all of in (whole buffers) with the shim (shim=1) or zlib. */
+static int inflate_all(int shim, int wbits, const uint8_t *in, size_t len,
+		       uint8_t *out, size_t cap, size_t *outlen, size_t *left,
+		       uLong *adler)
+{
+	z_stream zs = { 0 };
+	int ret;
+
+	ret = shim ? inflateInit2(&zs, wbits) :
+	      real.inflateInit2_(&zs, wbits, ZLIB_VERSION, (int)sizeof(zs));
+	if (ret != Z_OK)
+		return ret;
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	do
+		ret = shim ? inflate(&zs, Z_NO_FLUSH) : real.inflate(&zs, Z_NO_FLUSH);
+	while (ret == Z_OK);
+	if (ret == Z_DATA_ERROR && !zs.msg)
+		ret = 999;	/* Z_DATA_ERROR must come with a message */
+	*outlen = zs.total_out;
+	if (left)
+		*left = zs.avail_in;
+	if (adler)
+		*adler = zs.adler;
+	if (shim)
+		inflateEnd(&zs);
+	else
+		real.inflateEnd(&zs);
+	return ret;
+}
+
+/* Shim deflate with random in/out pieces and flushes. */
+static long shim_deflate(int level, int wbits, int mem, int strategy,
+			 const uint8_t *in, size_t len, uint8_t *out, size_t cap,
+			 int flushes, uLong *adler)
+{
+	static const int fl[] = { Z_PARTIAL_FLUSH, Z_SYNC_FLUSH, Z_FULL_FLUSH, Z_BLOCK };
+	z_stream zs = { 0 };
+	int ret = Z_OK;
+
+	if (deflateInit2(&zs, level, Z_DEFLATED, wbits, mem, strategy) != Z_OK)
+		return -1;
+	zs.next_in = (Bytef *)in;
+	zs.next_out = out;
+	while (ret != Z_STREAM_END) {
+		size_t ip = zs.total_in, op = zs.total_out;
+		uInt ai = (uInt)(1 + td_rand() % 150000), ao = (uInt)(1 + td_rand() % 150000);
+		int flush;
+
+		zs.avail_in = len - ip < ai ? (uInt)(len - ip) : ai;
+		zs.avail_out = cap - op < ao ? (uInt)(cap - op) : ao;
+		flush = ip + zs.avail_in == len ? Z_FINISH :
+			flushes && td_rand() % 5 == 0 ? fl[td_rand() % 4] : Z_NO_FLUSH;
+		ret = deflate(&zs, flush);
+		if (ret != Z_OK && ret != Z_STREAM_END && ret != Z_BUF_ERROR)
+			break;
+		if (zs.total_out == cap)
+			break;
+	}
+	*adler = zs.adler;
+	deflateEnd(&zs);
+	return ret == Z_STREAM_END ? (long)zs.total_out : -2 - ret;
+}
+
+static void test_roundtrips(void)
+{
+	static const int levels[] = { 1, 3, 6, 9 };
+	static const int wbits[] = { -15, 15, 31, -9, 12, 25 };
+	size_t len = 400000, cap = len * 2, got;
+	uint8_t *out = malloc(cap), *back = malloc(len);
+	int li, wi, s, bad = 0, n = 0;
+
+	for (li = 0; li < 4; li++)
+		for (wi = 0; wi < 6; wi++)
+			for (s = 0; s < 5; s++) {
+				uLong adler = 0, radler = 0;
+				long c;
+				int ret;
+
+				if (s && (li != 2 || wi != 1))
+					continue;
+				c = shim_deflate(levels[li], wbits[wi], 8, s, corpus, len, out, cap,
+						 wi & 1, &adler);
+				ret = c > 0 ? inflate_all(0, wbits[wi], out, (size_t)c, back, len,
+							  &got, NULL, &radler) : -100;
+				n++;
+				if (ret != Z_STREAM_END || got != len || memcmp(back, corpus, len) ||
+				    (wbits[wi] > 0 && adler != radler)) {
+					bad++;
+					diag("level %d wbits %d strategy %d: c=%ld ret=%d adler %lx/%lx",
+					     levels[li], wbits[wi], s, c, ret, adler, radler);
+				}
+			}
+	ok(bad == 0, "shim deflate (random pieces, flushes) read by zlib, adler/crc agree: %d/%d",
+	   n - bad, n);
+
+	/* zlib's streams through the shim's inflate, in random pieces */
+	bad = n = 0;
+	for (li = 0; li < 4; li++)
+		for (wi = 0; wi < 6; wi++) {
+			z_stream zs = { 0 }, d = { 0 };
+			int ret = Z_OK;
+
+			real.deflateInit2_(&zs, levels[li], Z_DEFLATED, wbits[wi], 8, 0,
+					   ZLIB_VERSION, (int)sizeof(zs));
+			zs.next_in = corpus;
+			zs.avail_in = (uInt)len;
+			zs.next_out = out;
+			zs.avail_out = (uInt)cap;
+			real.deflate(&zs, Z_FINISH);
+			inflateInit2(&d, wbits[wi]);
+			d.next_in = out;
+			d.next_out = back;
+			while (ret == Z_OK || ret == Z_BUF_ERROR) {
+				uInt ai = (uInt)(td_rand() % 30000), ao = (uInt)(td_rand() % 90000);
+
+				d.avail_in = zs.total_out - d.total_in < ai ?
+					     (uInt)(zs.total_out - d.total_in) : ai;
+				d.avail_out = len - d.total_out < ao ? (uInt)(len - d.total_out) : ao;
+				ret = inflate(&d, Z_NO_FLUSH);
+				if (ret == Z_BUF_ERROR && d.total_in == zs.total_out &&
+				    d.total_out == len)
+					break;
+			}
+			n++;
+			if (ret != Z_STREAM_END || d.total_out != len || memcmp(back, corpus, len) ||
+			    (wbits[wi] > 0 && d.adler != zs.adler)) {
+				bad++;
+				diag("inflate level %d wbits %d: ret %d out %lu", levels[li],
+				     wbits[wi], ret, d.total_out);
+			}
+			inflateEnd(&d);
+			real.deflateEnd(&zs);
+		}
+	ok(bad == 0, "zlib streams inflated by the shim in random pieces: %d/%d", n - bad, n);
+	free(out);
+	free(back);
+}
+
+/* Corrupt, truncated and trailing-garbage inputs: zlib's return codes. */
+static void test_bad_input(void)
+{
+	size_t len = 200000, cap = len + 1000, c, got1, got2, left1, left2;
+	uint8_t *z = malloc(cap), *bad = malloc(cap + 64), *o1 = malloc(len), *o2 = malloc(len);
+	uLongf zl = cap;
+	int wb[] = { 15, 31, -15, 47 }, i, agree = 0, cases = 0;
+
+	for (i = 0; i < 4; i++) {
+		z_stream zs = { 0 };
+		int k;
+
+		real.deflateInit2_(&zs, 6, Z_DEFLATED, wb[i] == 47 ? 31 : wb[i], 8, 0,
+				   ZLIB_VERSION, (int)sizeof(zs));
+		zs.next_in = corpus;
+		zs.avail_in = (uInt)len;
+		zs.next_out = z;
+		zs.avail_out = (uInt)cap;
+		real.deflate(&zs, Z_FINISH);
+		c = zs.total_out;
+		real.deflateEnd(&zs);
+		for (k = 0; k < 6; k++) {
+			size_t blen = c;
+			int r1, r2;
+
+			memcpy(bad, z, c);
+			switch (k) {
+			case 0:	/* truncated */
+				blen = c - 1 - td_rand() % 100;
+				break;
+			case 1:	/* trailing garbage */
+				memcpy(bad + c, "GARBAGE!garbage", 15);
+				blen = c + 15;
+				break;
+			case 2:	/* a flipped byte in the data */
+				bad[c / 3] ^= 0xff;
+				bad[c / 3 + 1] ^= 0x5a;
+				break;
+			case 3:	/* a broken header */
+				bad[0] ^= 0x03;
+				break;
+			case 4:	/* a broken trailer (check value) */
+				bad[c - 5] ^= 0x01;
+				break;
+			case 5:	/* cut in the header */
+				blen = 1;
+				break;
+			}
+			r1 = inflate_all(1, wb[i], bad, blen, o1, len, &got1, &left1, NULL);
+			r2 = inflate_all(0, wb[i], bad, blen, o2, len, &got2, &left2, NULL);
+			cases++;
+			if (r1 == r2 && (r1 != Z_STREAM_END || (got1 == got2 && left1 == left2)))
+				agree++;
+			else
+				diag("wbits %d case %d: shim %d (out %zu left %zu), zlib %d (out %zu left %zu)",
+				     wb[i], k, r1, got1, left1, r2, got2, left2);
+		}
+	}
+	ok(agree == cases, "corrupt/truncated/trailing inputs: same codes as zlib (%d/%d)",
+	   agree, cases);
+
+	/* the utility functions */
+	zl = compressBound(len);
+	ok(compress2(z, &zl, corpus, len, 6) == Z_OK, "compress2 into compressBound()");
+	{
+		uLongf ol = len;
+		int r = uncompress(o1, &ol, z, zl);
+
+		ok(r == Z_OK && ol == len && !memcmp(o1, corpus, len), "uncompress gives it back");
+		ol = len - 1;
+		ok(uncompress(o1, &ol, z, zl) == Z_BUF_ERROR, "uncompress into a short buffer: Z_BUF_ERROR");
+		ol = len;
+		z[zl / 2] ^= 0xff;
+		z[zl / 2 + 1] ^= 0x5a;
+		r = uncompress(o1, &ol, z, zl);
+		ok(r == Z_DATA_ERROR, "uncompress of corrupt data: Z_DATA_ERROR (%d)", r);
+	}
+	free(z);
+	free(bad);
+	free(o1);
+	free(o2);
+}
+
+/* deflateBound is a true bound: one Z_FINISH call always ends the stream. */
+static void test_bound(void)
+{
+	size_t len = 1u << 20, i;
+	uint8_t *rnd = malloc(len), *out;
+	int wb[] = { -15, 15, 31 }, k, good = 0;
+
+	for (i = 0; i < len; i++)
+		rnd[i] = (uint8_t)td_rand();
+	for (k = 0; k < 6; k++) {
+		z_stream zs = { 0 };
+		uLong b;
+
+		deflateInit2(&zs, k < 3 ? 1 : 9, Z_DEFLATED, wb[k % 3], 8, 0);
+		b = deflateBound(&zs, len);
+		out = malloc(b);
+		zs.next_in = rnd;
+		zs.avail_in = (uInt)len;
+		zs.next_out = out;
+		zs.avail_out = (uInt)b;
+		good += deflate(&zs, Z_FINISH) == Z_STREAM_END;
+		deflateEnd(&zs);
+		free(out);
+	}
+	ok(good == 6, "1 MiB of random bytes fits deflateBound() in one call (%d/6)", good);
+	free(rnd);
+}
+
+static long alloc_balance, alloc_fail_after = -1;
+
+static voidpf count_alloc(voidpf op, uInt n, uInt sz)
+{
+	(void)op;
+	if (alloc_fail_after == 0)
+		return NULL;
+	if (alloc_fail_after > 0)
+		alloc_fail_after--;
+	alloc_balance++;
+	return malloc((size_t)n * sz);
+}
+
+static void count_free(voidpf op, voidpf p)
+{
+	(void)op;
+	alloc_balance--;
+	free(p);
+}
+
+static void test_memory(void)
+{
+	z_stream zs = { .zalloc = count_alloc, .zfree = count_free };
+	size_t len = 300000, cap = len + 1000;
+	uint8_t *out = malloc(cap);
+
+	alloc_fail_after = 0;
+	ok(deflateInit(&zs, 6) == Z_MEM_ERROR, "deflateInit with a failing zalloc: Z_MEM_ERROR");
+	memset(&zs, 0, sizeof(zs));
+	zs.zalloc = count_alloc;
+	zs.zfree = count_free;
+	ok(inflateInit(&zs) == Z_MEM_ERROR, "inflateInit with a failing zalloc: Z_MEM_ERROR");
+	alloc_fail_after = -1;
+	memset(&zs, 0, sizeof(zs));
+	zs.zalloc = count_alloc;
+	zs.zfree = count_free;
+	deflateInit(&zs, 6);
+	zs.next_in = corpus;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	ok(alloc_balance == 0 && zs.total_in == len, "every zalloc of a stream is zfree'd (balance %ld)",
+	   alloc_balance);
+	free(out);
+}
+
+/* What goes to zlib: dictionaries, gzip headers, deflateParams/Prime. */
+static void test_fallback_features(void)
+{
+	size_t len = 100000, cap = len * 2, got;
+	uint8_t *out = malloc(cap), *back = malloc(len);
+	const char *dict = "#include <stdio.h>\n#include <stdlib.h>\nstruct static const int";
+	z_stream zs = { 0 };
+	gz_header h = { 0 }, h2 = { 0 };
+	char name[64] = "";
+	int ret;
+
+	deflateInit(&zs, 6);
+	deflateSetDictionary(&zs, (const Bytef *)dict, (uInt)strlen(dict));
+	zs.next_in = corpus;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	ok(deflate(&zs, Z_FINISH) == Z_STREAM_END, "zlib-format dictionary stream");
+	deflateEnd(&zs);
+	memset(&zs, 0, sizeof(zs));
+	inflateInit(&zs);
+	zs.next_in = out;
+	zs.avail_in = (uInt)cap;
+	zs.next_out = back;
+	zs.avail_out = (uInt)len;
+	ret = inflate(&zs, Z_NO_FLUSH);
+	ok(ret == Z_NEED_DICT && inflateSetDictionary(&zs, (const Bytef *)dict, (uInt)strlen(dict)) == Z_OK &&
+	   inflate(&zs, Z_NO_FLUSH) == Z_STREAM_END && !memcmp(back, corpus, len),
+	   "shim inflate: Z_NEED_DICT, then the dictionary, then the data");
+	inflateEnd(&zs);
+
+	/* raw dictionary priming (pigz's way) is served by the device */
+	memset(&zs, 0, sizeof(zs));
+	deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, 0);
+	deflateSetDictionary(&zs, corpus, 32768);
+	zs.next_in = corpus + 32768;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	ret = deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	{
+		z_stream d = { 0 };
+
+		real.inflateInit2_(&d, -15, ZLIB_VERSION, (int)sizeof(d));
+		real.inflateSetDictionary(&d, corpus, 32768);
+		d.next_in = out;
+		d.avail_in = (uInt)zs.total_out;
+		d.next_out = back;
+		d.avail_out = (uInt)len;
+		ok(ret == Z_STREAM_END && real.inflate(&d, Z_FINISH) == Z_STREAM_END &&
+		   !memcmp(back, corpus + 32768, len), "raw stream primed with a dictionary");
+		real.inflateEnd(&d);
+	}
+
+	/* gzip header fields both ways */
+	memset(&zs, 0, sizeof(zs));
+	deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, 0);
+	h.name = (Bytef *)"file.txt";
+	h.time = 1234567;
+	ok(deflateSetHeader(&zs, &h) == Z_OK, "deflateSetHeader");
+	zs.next_in = corpus;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	deflate(&zs, Z_FINISH);
+	deflateEnd(&zs);
+	memset(&zs, 0, sizeof(zs));
+	inflateInit2(&zs, 31);
+	h2.name = (Bytef *)name;
+	h2.name_max = sizeof(name);
+	inflateGetHeader(&zs, &h2);
+	zs.next_in = out;
+	zs.avail_in = (uInt)cap;
+	zs.next_out = back;
+	zs.avail_out = (uInt)len;
+	ret = inflate(&zs, Z_NO_FLUSH);
+	ok(ret == Z_STREAM_END && h2.done == 1 && !strcmp(name, "file.txt") && h2.time == 1234567,
+	   "inflateGetHeader reads the name and time back");
+	inflateEnd(&zs);
+
+	/* deflateParams in the middle of an offloaded stream */
+	memset(&zs, 0, sizeof(zs));
+	deflateInit(&zs, 1);
+	zs.next_in = corpus;
+	zs.avail_in = (uInt)(len / 2);
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	deflate(&zs, Z_NO_FLUSH);
+	ret = deflateParams(&zs, 9, Z_FILTERED);
+	zs.avail_in = (uInt)(len / 2);
+	ok(ret == Z_OK && deflate(&zs, Z_FINISH) == Z_STREAM_END &&
+	   inflate_all(0, 15, out, zs.total_out, back, len, &got, NULL, NULL) == Z_STREAM_END &&
+	   got == len && !memcmp(back, corpus, len), "deflateParams mid-stream");
+	deflateEnd(&zs);
+	free(out);
+	free(back);
+}
+
+static void test_gz(void)
+{
+	char path[] = "/tmp/wdz-test-XXXXXX";
+	int fd = mkstemp(path), n, i;
+	size_t len = 600000;
+	uint8_t *back = malloc(2 * len + 10);
+	gzFile f;
+
+	close(fd);
+	for (i = 0; i < 2; i++) {	/* two members: "w" then "a" */
+		f = gzopen(path, i ? "ab" : "wb6");
+		gzwrite(f, corpus + i * len, (unsigned)len);
+		gzclose(f);
+	}
+	f = gzopen(path, "rb");
+	n = 0;
+	for (;;) {
+		int r = gzread(f, back + n, 4096 + (unsigned)(td_rand() % 70000));
+
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	ok(n == (int)(2 * len) && !memcmp(back, corpus, 2 * len) && gzeof(f),
+	   "gzwrite twice (two members), gzread reads both (%d bytes)", n);
+	gzclose(f);
+	unlink(path);
+	free(back);
+}
+
+static void *thread_roundtrips(void *arg)
+{
+	size_t len = 150000, cap = len * 2, got;
+	uint8_t *out = malloc(cap), *back = malloc(len);
+	long good = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		z_stream zs = { 0 };
+		const uint8_t *src = corpus + ((size_t)arg * 7919 + (size_t)i * 100000) % (CORPUS - len);
+
+		deflateInit2(&zs, 1 + i * 2, Z_DEFLATED, 15 + 16 * (i & 1), 8, 0);
+		zs.next_in = (Bytef *)src;
+		zs.avail_in = (uInt)len;
+		zs.next_out = out;
+		zs.avail_out = (uInt)cap;
+		if (deflate(&zs, Z_FINISH) == Z_STREAM_END &&
+		    inflate_all(1, 47, out, zs.total_out, back, len, &got, NULL, NULL) == Z_STREAM_END &&
+		    got == len && !memcmp(back, src, len))
+			good++;
+		deflateEnd(&zs);
+	}
+	free(out);
+	free(back);
+	return (void *)good;
+}
+
+static void test_threads(void)
+{
+	pthread_t t[8];
+	long total = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, thread_roundtrips, (void *)(long)i);
+	for (i = 0; i < 8; i++) {
+		void *r;
+
+		pthread_join(t[i], &r);
+		total += (long)r;
+	}
+	ok(total == 32, "8 threads x 4 streams each, all round trips intact (%ld/32)", total);
+}
+
+static int stats_cb(const struct wd_stats_file *f, void *arg)
+{
+	uint64_t *c = arg;
+	int i;
+
+	if (f->pid != getpid())
+		return 0;
+	for (i = 0; i < WD_STATS_MAX_ALGS; i++) {
+		if (f->algs[i].state != 2)
+			continue;
+		if (!strcmp(f->algs[i].name, "deflate")) {
+			c[0] = f->algs[i].c[WD_ALG_OFFLOADED];
+			c[1] = f->algs[i].c[WD_ALG_FALLBACK];
+		} else if (!strcmp(f->algs[i].name, "inflate")) {
+			c[2] = f->algs[i].c[WD_ALG_OFFLOADED];
+		}
+	}
+	return 1;
+}
+
+static void test_counters(void)
+{
+	uint64_t c[3] = { 0 };
+
+	wd_stats_scan(stats_cb, c);
+	ok(c[0] > 10 && c[2] > 10 && c[1] > 0,
+	   "counters readable from outside: deflate offloaded %llu, fallback %llu; inflate offloaded %llu",
+	   (unsigned long long)c[0], (unsigned long long)c[1], (unsigned long long)c[2]);
+}
+
+int main(void)
+{
+	tap_plan(0);
+	/* every stream that can be offloaded is (small ones too) */
+	setenv("WD_ZLIB", "force", 1);
+	load_real();
+	corpus = td_corpus(CORPUS);
+	ok(!strcmp(zlibVersion(), "1.2.13") && zlibCompileFlags() != 0,
+	   "zlibVersion() %s, zlibCompileFlags() %lx", zlibVersion(), zlibCompileFlags());
+	test_roundtrips();
+	test_bad_input();
+	test_bound();
+	test_memory();
+	test_fallback_features();
+	test_gz();
+	test_threads();
+	test_counters();
+	free(corpus);
+	return tap_exit();
+}
