@@ -106,8 +106,11 @@ static void inflate_data(struct gz_file *f, struct member *m)
 	if (inflater_reset(inf) != CODEC_OK)
 		no_memory();
 	while (!end) {
-		if (in.pos == in.len && inbuf_fill(&in) == 0)
+		if (in.pos == in.len && inbuf_fill(&in) == 0) {
+			/* as gzip, hand out what was decoded, then fail */
+			deliver(f, m, outbuf, olen);
 			read_error(f->ifname, 0);
+		}
 		ret = inflater_step(inf, in.buf + in.pos, in.len - in.pos,
 				    outbuf + olen, OUT_SIZE - olen, &used, &made,
 				    &end);
@@ -132,8 +135,10 @@ static void inflate_data(struct gz_file *f, struct member *m)
 		}
 		/* no progress with input left: it must be incomplete */
 		if (!used && !made && !end && in.pos < in.len &&
-		    inbuf_fill(&in) == 0)
+		    inbuf_fill(&in) == 0) {
+			deliver(f, m, outbuf, olen);
 			read_error(f->ifname, 0);
+		}
 	}
 }
 
@@ -193,12 +198,12 @@ int decompress_file(struct gz_file *f)
 		ret = inflate_member(f);
 		if (ret != EXIT_OK || input_eof())
 			break;
-		f->bytes_out = 0;	/* gzip reports the last member */
 		method = gz_get_method(&in, f, ++part);
 		if (method == GZ_NOT_GZIP)
 			ret = EXIT_ERROR;
 		if (method < 0)
 			break;
+		f->bytes_out = 0;	/* gzip reports the last member */
 	}
 	f->bytes_in = in.total;
 	return ret;

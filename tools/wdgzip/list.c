@@ -52,7 +52,6 @@ void list_file(struct gz_file *f)
 		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	int m;
 
-	list_header();
 	if (decompress_file(f) != EXIT_OK)
 		return;
 	m = decompress_last_method();
@@ -61,6 +60,7 @@ void list_file(struct gz_file *f)
 		list_totals();
 		return;
 	}
+	list_header();
 	if (opt.verbose) {
 		time_t t = f->mtime.tv_sec;
 		struct tm *tm = localtime(&t);

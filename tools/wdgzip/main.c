@@ -286,6 +286,9 @@ int main(int argc, char **argv)
 	int first, file_count;
 
 	program_name = base_name(argv[0]);
+	/* getopt names the program by argv[0]: make it the short name, not
+	 * the path (libtool's wrapper runs us by a long one) */
+	argv[0] = (char *)program_name;
 	mode_from_name(program_name);
 	signals_init();
 	first = parse_options(argc, argv);
