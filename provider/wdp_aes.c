@@ -310,6 +310,7 @@ static int aes_init(void *vctx, const unsigned char *key, size_t keylen,
 		memcpy(c->key, key, keylen);
 		c->key_set = 1;
 		c->tls_iv_fixed = 0;
+		c->tls_sw = 0;
 	}
 	wdp_aes_reset(c);
 	return 1;

@@ -48,6 +48,7 @@ struct aes_ctx {
 	size_t tls_aad_len;		/* 0: not in TLS record mode */
 	int tls_iv_fixed;		/* tlsivfixed given */
 	int gcm_final_done;
+	int tls_sw;			/* CBC in libssl's TLS record mode */
 };
 
 /* wdp_aes.c */

@@ -45,6 +45,9 @@ static int gcm_ready(struct aes_ctx *c)
 	return 1;
 }
 
+static int gcm_tls_record(struct aes_ctx *c, unsigned char *out, size_t *outl,
+			  size_t outsize, const unsigned char *in, size_t inl);
+
 static int gcm_aad(struct aes_ctx *c, const unsigned char *in, size_t inl)
 {
 	int outl;
@@ -88,6 +91,8 @@ int wdp_aes_gcm_update(void *vctx, unsigned char *out, size_t *outl,
 
 	if (!gcm_ready(c))
 		return 0;
+	if (c->tls_aad_len)	/* libssl's TLS 1.2 record */
+		return gcm_tls_record(c, out, outl, outsize, in, inl);
 	if (!out) {
 		*outl = inl;
 		return inl ? gcm_aad(c, in, inl) : 1;

@@ -20,6 +20,21 @@ int wdp_aes_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 
 	if (!params)
 		return 1;
+	/*
+	 * libssl's TLS 1.x CBC record mode (padding and MAC checked inside the
+	 * provider, in constant time): the default provider does those records.
+	 */
+	if (c->mode == WD_CIPHER_CBC &&
+	    OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_TLS_VERSION) && !c->tls_sw) {
+		wdp_aes_wd_stop(c);
+		c->route = ROUTE_SW;
+		if (!wdp_aes_sw_start(c, c->iv))
+			return 0;
+		EVP_CIPHER_CTX_set_padding(c->sw, 1);
+		c->tls_sw = 1;
+	}
+	if (c->tls_sw)
+		return EVP_CIPHER_CTX_set_params(c->sw, params);
 	p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_PADDING);
 	if (p) {
 		if (!OSSL_PARAM_get_uint(p, &u))
@@ -41,6 +56,8 @@ static int aes_get_ctx_params(void *vctx, OSSL_PARAM params[])
 	struct aes_ctx *c = vctx;
 	OSSL_PARAM *p;
 
+	if (c->tls_sw)
+		return EVP_CIPHER_CTX_get_params(c->sw, params);
 	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_KEYLEN);
 	if (p && !OSSL_PARAM_set_size_t(p, c->keylen))
 		return 0;
@@ -77,6 +94,7 @@ static const OSSL_PARAM aes_ctx_gettable[] = {
 	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_NUM, NULL),
 	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_IV, NULL, 0),
 	OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_UPDATED_IV, NULL, 0),
+	OSSL_PARAM_octet_ptr(OSSL_CIPHER_PARAM_TLS_MAC, NULL, 0),
 	OSSL_PARAM_END
 };
 
@@ -84,6 +102,8 @@ static const OSSL_PARAM aes_ctx_settable[] = {
 	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_PADDING, NULL),
 	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_NUM, NULL),
 	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
+	OSSL_PARAM_uint(OSSL_CIPHER_PARAM_TLS_VERSION, NULL),
+	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_TLS_MAC_SIZE, NULL),
 	OSSL_PARAM_END
 };
 
