@@ -3,9 +3,10 @@
  * wdz_inflate.c - the inflate half of the zlib ABI.
  *
  * As for deflate, the first inflate() call with data picks the path: small
- * inputs, zlib streams with a preset dictionary (FDICT), Z_BLOCK/Z_TREES
- * walkers and callers of inflateGetHeader/inflatePrime/... go to the real
- * zlib; the rest to a wd_comp stream session. Small output buffers are
+ * inputs, zlib streams with a preset dictionary (FDICT), Z_TREES walkers
+ * and callers of inflateGetHeader/inflatePrime/... go to the real
+ * zlib (gzip members go to the device even when their first piece is
+ * small); the rest to a wd_comp stream session. Small output buffers are
  * served from a staging buffer decoded ahead, so a caller reading a few
  * bytes at a time does not cost one device round trip per call.
  */
@@ -140,9 +141,22 @@ static int wdz_inflate_decide(z_streamp strm, struct wdz_state *s, int flush)
 	struct wd_comp_setup st = { .op = WD_COMP_INFLATE };
 	int ret;
 
-	if (flush == Z_BLOCK || flush == Z_TREES)
-		return 0;	/* block-by-block walkers need zlib's state */
-	if (c->mode != WDZ_FORCE && strm->avail_in < c->min_inflate)
+	/*
+	 * Z_TREES walkers need zlib's internals. Z_BLOCK callers (curl uses
+	 * it to get control back often) are served; device streams never
+	 * report a block boundary in data_type, so index builders that wait
+	 * for one just see none.
+	 */
+	if (flush == Z_TREES)
+		return 0;
+	/*
+	 * A small first piece usually means a small stream (git objects, PNG
+	 * chunks), not worth a queue; but a gzip member is a file or an HTTP
+	 * body whose first piece is whatever followed the headers (curl).
+	 */
+	if (c->mode != WDZ_FORCE && strm->avail_in < c->min_inflate &&
+	    s->format != WD_COMP_GZIP &&
+	    !(s->format == WD_COMP_AUTO && strm->next_in[0] == 0x1f))
 		return 0;
 	if (wdz_needs_dict(s, strm->next_in, strm->avail_in))
 		return 0;
@@ -255,6 +269,7 @@ static int wdz_inflate_device(z_streamp strm, struct wdz_state *s, int flush)
 		if (ret != Z_OK)
 			return ret;
 	}
+	strm->data_type = s->finished ? 64 + 128 : 0;
 	if (s->finished)
 		return Z_STREAM_END;
 	/* zlib: no progress, or Z_FINISH without reaching the end */
