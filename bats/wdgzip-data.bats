@@ -108,3 +108,35 @@ alg() {
 	[ "$(alg d.json inflate offloaded)" -ge 1 ]
 	[ "$(alg d.json inflate fallback)" -eq 0 ]
 }
+
+@test "without a device wdgzip uses zlib and counts it as a fallback" {
+	mkdata 12000000 s
+	WD_DEVICE=nosuch watch_run 10000000 s c.json -c
+	gzip -dc out | cmp - s
+	[ "$(alg c.json deflate fallback)" -ge 1 ]
+	[ "$(alg c.json deflate offloaded)" -eq 0 ]
+}
+
+@test "a device error mid-stream loses nothing: zlib takes over and the counters say so" {
+	fault="$top_builddir/tools/wdgzip/.libs/wdgzip_fault.so"
+	[ -f "$fault" ] || skip "wdgzip_fault.so is built by make check in tools/"
+	mkdata 20000000 s
+	gzip -c s > s.gz
+	cat s.gz s.gz > ss.gz
+	cat s s > ss
+	for n in 0 1 2; do
+		LD_PRELOAD="$fault" WDGZIP_FAULT_AFTER=$n wdgzip -c s > c$n.gz
+		gzip -dc c$n.gz | cmp - s
+		LD_PRELOAD="$fault" WDGZIP_FAULT_AFTER=$n wdgzip -dc s.gz | cmp - s
+	done
+	LD_PRELOAD="$fault" WDGZIP_FAULT_AFTER=7 wdgzip -dc ss.gz | cmp - ss
+	# the counters, seen from outside while it runs
+	LD_PRELOAD="$fault" WDGZIP_FAULT_AFTER=0 watch_run 10000000 s c.json -c
+	gzip -dc out | cmp - s
+	[ "$(alg c.json deflate errors)" -ge 1 ]
+	[ "$(alg c.json deflate fallback)" -ge 1 ]
+	# decompressing from a pipe cannot start over: an error, not bad data
+	run bash -c 'LD_PRELOAD="$1" WDGZIP_FAULT_AFTER=1 wdgzip -dc > /dev/null < <(cat "$2")' _ "$fault" s.gz
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"wdgzip: stdin: device error"* ]]
+}

@@ -90,9 +90,8 @@ static void restart_member(struct gz_file *f, struct member *m, int64_t start)
 	in.pos = in.len = 0;
 	in.total = start;
 	in.eof = 0;
+	/* crc and len already cover what was delivered: skip it */
 	m->skip = m->len;
-	m->len = 0;
-	m->crc = 0;
 	if (inflater_reset(inf) != CODEC_OK)
 		no_memory();
 }
