@@ -113,6 +113,16 @@ int main(void)
 	static struct result r;
 
 	tap_plan(4);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	/*
+	 * The sanitizer runtimes make system calls of their own inside signal
+	 * handlers (sigaltstack, mmap), which this method would count and then
+	 * break. The plain build runs this test; the sanitizer builds check
+	 * memory and races, not system calls.
+	 */
+	tap_skip_n(4, "sanitizer runtime makes its own system calls in signal handlers");
+	return tap_exit();
+#endif
 	setenv("WD_SOFT_SPIN_US", "1000000", 1);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigsys;
