@@ -1,0 +1,74 @@
+#!/bin/sh
+# comp-bench.sh TOP_BUILDDIR - `make bench` lines of the comp area.
+#
+# One unmodified zlib program (comp_zpipe) runs on the same corpus with
+# and without LD_PRELOAD=libwdz.so.1, alternately, best of $WD_BENCH_RUNS
+# (default 3) each, in this one run: the machine is shared and noisy, the
+# ratio is what counts. Corpus: a tar of /usr/include plus the largest
+# shared library found (>= 50 MB in all), built under the build tree at
+# bench time, never committed.
+set -e
+top=$1
+dir="$top/bench/comp"
+zpipe="$top/tools/bench/comp_zpipe"
+shim="$top/zlib-shim/.libs/libwdz.so.1"
+runs=${WD_BENCH_RUNS:-3}
+export LD_LIBRARY_PATH="$top/libwd/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+mkdir -p "$dir"
+corpus="$dir/corpus"
+if [ ! -s "$corpus" ]; then
+	big=$(ls -S /usr/lib/x86_64-linux-gnu/*.so* /usr/lib/*/*.so* 2>/dev/null |
+	      while read -r f; do
+		s=$(stat -c %s "$f")
+		[ "$s" -le 40000000 ] && [ "$s" -ge 5000000 ] && { echo "$f"; break; }
+	      done)
+	{ tar cf - -C / usr/include 2>/dev/null; [ -n "$big" ] && cat "$big"; } > "$corpus.tmp"
+	mv "$corpus.tmp" "$corpus"
+fi
+size=$(stat -c %s "$corpus")
+if [ "$size" -lt 50000000 ]; then
+	echo "BENCH comp-corpus skipped=1 reason=corpus_only_${size}_bytes"
+	exit 0
+fi
+
+# best_of CMD...: the smallest "seconds" of $runs runs; prints "out secs"
+best_of() {
+	b=""
+	i=0
+	while [ $i -lt "$runs" ]; do
+		r=$("$@")
+		o=$(echo "$r" | cut -d' ' -f2)
+		s=$(echo "$r" | cut -d' ' -f3)
+		if [ -z "$b" ] || [ "$(echo "$s < $b" | bc -l)" = 1 ]; then b=$s; fi
+		i=$((i + 1))
+	done
+	echo "$o $b"
+}
+
+line() {	# name zlib_out zlib_s wd_out wd_s with_size
+	mz=$(echo "scale=1; $size / $3 / 1000000" | bc -l)
+	mw=$(echo "scale=1; $size / $5 / 1000000" | bc -l)
+	ra=$(echo "scale=2; $3 / $5" | bc -l)
+	if [ "$6" = 1 ]; then
+		sr=$(echo "scale=4; $4 / $2" | bc -l)
+		echo "BENCH $1 zlib_mbps=$mz wd_mbps=$mw zlib_bytes=$2 wd_bytes=$4 ratio=$ra size_ratio=$sr"
+	else
+		echo "BENCH $1 zlib_mbps=$mz wd_mbps=$mw ratio=$ra"
+	fi
+}
+
+for level in 6 1; do
+	set -- $(best_of "$zpipe" -c $level "$corpus" -o "$dir/zlib.$level")
+	zo=$1 zs=$2
+	set -- $(best_of env LD_PRELOAD="$shim" "$zpipe" -c $level "$corpus" -o "$dir/wd.$level")
+	wo=$1 ws=$2
+	# the shim's stream must give the corpus back through stock zlib
+	back=$("$zpipe" -d "$dir/wd.$level" | cut -d' ' -f2)
+	[ "$back" = "$size" ] || { echo "BENCH zlib-deflate-L$level error=bad_stream"; continue; }
+	line zlib-deflate-L$level "$zo" "$zs" "$wo" "$ws" 1
+done
+set -- $(best_of "$zpipe" -d "$dir/zlib.6")
+zo=$1 zs=$2
+set -- $(best_of env LD_PRELOAD="$shim" "$zpipe" -d "$dir/zlib.6")
+line zlib-inflate "$zo" "$zs" "$1" "$2" 0
