@@ -32,6 +32,7 @@ static void wd_fork_child(void)
 static void wd_install_atfork(void)
 {
 	pthread_atfork(NULL, NULL, wd_fork_child);
+	soft_fault_init();
 }
 
 void wd_device_init(void)

@@ -89,6 +89,7 @@ struct wd_qp {
 	uint32_t next_ctx;
 
 	struct wd_stats_queue *stats;
+	int (*busy)(struct wd_qp *qp);	/* set by a driver to inject -EBUSY */
 };
 
 /* Incremented in every child after fork(); queues remember it. */

@@ -141,7 +141,7 @@ WD_EXPORT int wd_send(struct wd_queue *q, void *req)
 		return -EPERM;
 	if (!wd_msg_valid(m))
 		return -EINVAL;
-	if (!qp->nr_free) {
+	if (!qp->nr_free || (qp->busy && qp->busy(qp))) {
 		if (qp->stats)
 			WD_STAT_ADD(qp->stats->busy, 1);
 		return -EBUSY;

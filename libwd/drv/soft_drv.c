@@ -25,6 +25,8 @@ static int soft_list(struct wd_dev_info *devs, int max)
 {
 	long total = wd_env_long("WD_SOFT_MAX_QUEUES", 1024, 1, 65536);
 
+	if (soft_fault.missing)
+		return 0;
 	if (max < 1 || !devs)
 		return 1;
 	memset(devs, 0, sizeof(*devs));
@@ -62,6 +64,14 @@ static void *soft_map(size_t size)
 	return p;
 }
 
+/* Injected "queue full": every Nth send of a soft queue (WD_SOFT_FAULT). */
+static int soft_busy(struct wd_qp *qp)
+{
+	struct soft_queue *sq = qp->drv_priv;
+
+	return soft_fault.busy_every && ++sq->sends % soft_fault.busy_every == 0;
+}
+
 static int soft_open(struct wd_qp *qp, const struct wd_dev_info *dev,
 		     const struct wd_capa *capa)
 {
@@ -72,6 +82,8 @@ static int soft_open(struct wd_qp *qp, const struct wd_dev_info *dev,
 	int ret;
 
 	(void)dev;
+	if (soft_fault_vanished())
+		return -ENODEV;
 	sq = calloc(1, sizeof(*sq));
 	if (!sq)
 		return -ENOMEM;
@@ -106,6 +118,8 @@ static int soft_open(struct wd_qp *qp, const struct wd_dev_info *dev,
 	qp->cq = sq->cq;
 	qp->depth = depth;
 	qp->fd = -1;
+	if (soft_fault.busy_every)
+		qp->busy = soft_busy;
 	return 0;
 }
 

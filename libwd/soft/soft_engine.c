@@ -84,6 +84,11 @@ static void soft_run(struct soft_queue *q, const struct wd_sqe *sqe, struct wd_c
 		return;
 	}
 	fn = soft_op_table[sqe->opcode];
+	if (soft_fault.active) {
+		cqe->status = soft_fault_request(sqe);
+		if (cqe->status)
+			return;
+	}
 	if (!fn) {
 		cqe->status = -EOPNOTSUPP;
 		return;

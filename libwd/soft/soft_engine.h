@@ -45,6 +45,7 @@ struct soft_queue {
 	_Atomic(size_t) share_size;
 	struct soft_ctx *ctx;		/* WD_MAX_CTX slots, lazily allocated */
 	struct soft_engine *engine;
+	unsigned long sends;		/* for injected -EBUSY, submitter side */
 };
 
 typedef void (*soft_op_fn)(struct soft_queue *q, const struct wd_sqe *sqe,
@@ -74,6 +75,20 @@ void *soft_buf(struct soft_queue *q, uint64_t addr, uint64_t len, int write);
  */
 struct soft_ctx *soft_ctx(struct soft_queue *q, uint32_t ctx_id);
 void soft_ctx_reset(struct soft_ctx *c);
+
+/* Fault injection (soft_fault.c): WD_SOFT_FAULT, documented there. */
+struct soft_fault {
+	int active;
+	int missing;
+	unsigned long error_every;
+	unsigned long vanish_after;	/* N + 1, 0 = off */
+	unsigned long slow_us;
+	unsigned long busy_every;
+};
+extern struct soft_fault soft_fault;
+void soft_fault_init(void);
+int soft_fault_request(const struct wd_sqe *sqe);
+int soft_fault_vanished(void);
 
 /* Engine side of queue registration (soft_engine.c). */
 int soft_engine_attach(struct soft_queue *q);
