@@ -40,22 +40,21 @@ best_of() {
 		r=$("$@")
 		o=$(echo "$r" | cut -d' ' -f2)
 		s=$(echo "$r" | cut -d' ' -f3)
-		if [ -z "$b" ] || [ "$(echo "$s < $b" | bc -l)" = 1 ]; then b=$s; fi
+		if [ -z "$b" ] || awk "BEGIN { exit !($s < $b) }"; then b=$s; fi
 		i=$((i + 1))
 	done
 	echo "$o $b"
 }
 
 line() {	# name zlib_out zlib_s wd_out wd_s with_size
-	mz=$(echo "scale=1; $size / $3 / 1000000" | bc -l)
-	mw=$(echo "scale=1; $size / $5 / 1000000" | bc -l)
-	ra=$(echo "scale=2; $3 / $5" | bc -l)
-	if [ "$6" = 1 ]; then
-		sr=$(echo "scale=4; $4 / $2" | bc -l)
-		echo "BENCH $1 zlib_mbps=$mz wd_mbps=$mw zlib_bytes=$2 wd_bytes=$4 ratio=$ra size_ratio=$sr"
-	else
-		echo "BENCH $1 zlib_mbps=$mz wd_mbps=$mw ratio=$ra"
-	fi
+	awk -v n="$1" -v size="$size" -v zo="$2" -v zs="$3" -v wo="$4" -v ws="$5" \
+	    -v with_size="$6" 'BEGIN {
+		printf "BENCH %s zlib_mbps=%.1f wd_mbps=%.1f", n, size / zs / 1e6, size / ws / 1e6
+		if (with_size == 1)
+			printf " zlib_bytes=%d wd_bytes=%d ratio=%.2f size_ratio=%.4f\n", zo, wo, zs / ws, wo / zo
+		else
+			printf " ratio=%.2f\n", zs / ws
+	}'
 }
 
 for level in 6 1; do
