@@ -31,6 +31,9 @@
  *                    (default /sys/class/uacce).
  *   WD_STATS_DIR     where per-process counter files live (default /dev/shm);
  *                    "off" disables them.
+ *   WD_SOFT_FAULT    fault injection in the soft device, for tests:
+ *                    missing, error=N, vanish=N, slow=US, busy=N
+ *                    (libwd/soft/soft_fault.c has the details).
  */
 #ifndef WD_H
 #define WD_H
