@@ -13,6 +13,24 @@ setup_file() {
 	openssl pkey -in "$D/k.pem" -pubout -out "$D/pub.pem"
 	head -c 100000 /dev/urandom > "$D/data"
 	openssl dgst -sha256 -binary "$D/data" > "$D/h"
+	# wd preferred, with AES on the queues from 4 KiB (the "auto" default
+	# keeps AES in software on the soft device)
+	cat > "$D/wd.cnf" <<-EOF
+		openssl_conf = init
+		[init]
+		providers = prov
+		alg_section = algs
+		[prov]
+		wd = wd_sect
+		default = def_sect
+		[wd_sect]
+		activate = 1
+		cipher_threshold = 4096
+		[def_sect]
+		activate = 1
+		[algs]
+		default_properties = ?provider=wd
+	EOF
 }
 
 setup() {
@@ -122,6 +140,16 @@ setup() {
 	done
 }
 
+@test "enc with AES on the queues (cipher_threshold 4096) equals the default" {
+	for c in aes-256-cbc aes-256-ctr aes-192-ecb; do
+		OPENSSL_CONF="$D/wd.cnf" openssl enc -$c -K $KEY -iv $IV -in "$D/data" -out "$T/e.wd" 2>/dev/null
+		openssl enc -$c -K $KEY -iv $IV -in "$D/data" -out "$T/e.def" 2>/dev/null
+		cmp "$T/e.wd" "$T/e.def"
+		OPENSSL_CONF="$D/wd.cnf" openssl enc -d -$c -K $KEY -iv $IV -in "$T/e.def" -out "$T/back" 2>/dev/null
+		cmp "$T/back" "$D/data"
+	done
+}
+
 @test "enc -d -aes-256-cbc with wd and a wrong key: bad decrypt, exit 1" {
 	openssl enc -aes-256-cbc -K $KEY -iv $IV -in "$D/data" -out "$T/e"
 	run openssl enc -d -aes-256-cbc "${WD[@]}" -K ff$(echo $KEY | cut -c3-) -iv $IV -in "$T/e" -out "$T/x"
@@ -143,7 +171,7 @@ setup() {
 @test "s_server with wd: wdctl stats shows rsa-sign offloaded" {
 	openssl req -x509 -new -key "$D/k.pem" -subj /CN=wd-test -days 1 -out "$T/cert.pem" 2>/dev/null
 	port=$((20000 + RANDOM % 20000))
-	openssl s_server "${WD[@]}" -accept "$port" -cert "$T/cert.pem" -key "$D/k.pem" \
+	OPENSSL_CONF="$D/wd.cnf" openssl s_server -accept "$port" -cert "$T/cert.pem" -key "$D/k.pem" \
 		-www < /dev/null > "$T/srv.out" 2>&1 3>&- &
 	srv=$!
 	for _ in $(seq 50); do

@@ -37,27 +37,40 @@ static const char *const sw_names[WD_CIPHER_MODE_MAX] = {
 	"ECB", "CBC", "CTR", "XTS", "GCM"
 };
 
+/* The default provider's cipher for this context, fetched once. */
+static EVP_CIPHER *sw_cipher(struct aes_ctx *c)
+{
+	size_t k = (c->mode == WD_CIPHER_XTS ? c->keylen / 2 : c->keylen) / 8 - 2;
+	EVP_CIPHER **slot = &c->prov->sw_aes[c->mode][k], *ciph, *expected = NULL;
+	char name[32];
+
+	ciph = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (ciph)
+		return ciph;
+	snprintf(name, sizeof(name), "AES-%zu-%s", (k + 2) * 64, sw_names[c->mode]);
+	ciph = EVP_CIPHER_fetch(c->prov->libctx, name, WDP_PROPQ_DEFAULT);
+	if (ciph && !__atomic_compare_exchange_n(slot, &expected, ciph, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		EVP_CIPHER_free(ciph);	/* another thread won */
+		ciph = expected;
+	}
+	return ciph;
+}
+
 /* Key and IV the software context should start a message from. */
 int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv)
 {
-	char name[32];
-	size_t bits = (c->mode == WD_CIPHER_XTS ? c->keylen / 2 : c->keylen) * 8;
-	EVP_CIPHER *ciph;
-	int ok;
+	EVP_CIPHER *ciph = sw_cipher(c);
 
+	if (!ciph)
+		return 0;
 	if (!c->sw) {
 		c->sw = EVP_CIPHER_CTX_new();
-		if (!c->sw)
-			return 0;
-		snprintf(name, sizeof(name), "AES-%zu-%s", bits, sw_names[c->mode]);
-		ciph = EVP_CIPHER_fetch(c->prov->libctx, name, WDP_PROPQ_DEFAULT);
-		ok = ciph && EVP_CipherInit_ex2(c->sw, ciph, NULL, NULL, c->enc, NULL);
-		EVP_CIPHER_free(ciph);
-		if (!ok)
+		if (!c->sw || !EVP_CipherInit_ex2(c->sw, ciph, NULL, NULL, c->enc, NULL))
 			return 0;
 		EVP_CIPHER_CTX_set_padding(c->sw, 0);
 	}
-	if (c->mode == WD_CIPHER_GCM) {
+	if (c->mode == WD_CIPHER_GCM && c->sw_ivlen != c->ivlen) {
 		size_t ivlen = c->ivlen;
 		OSSL_PARAM p[] = {
 			OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
@@ -66,9 +79,14 @@ int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv)
 
 		if (!EVP_CIPHER_CTX_set_params(c->sw, p))
 			return 0;
+		c->sw_ivlen = c->ivlen;
 	}
-	return EVP_CipherInit_ex2(c->sw, NULL, c->key, c->ivlen ? iv : NULL,
-				  c->enc, NULL);
+	/* a new IV on the same key (a TLS record...) keeps the key schedule */
+	if (!EVP_CipherInit_ex2(c->sw, NULL, c->sw_keyed ? NULL : c->key,
+				c->ivlen ? iv : NULL, c->enc, NULL))
+		return 0;
+	c->sw_keyed = 1;
+	return 1;
 }
 
 void wdp_aes_wd_stop(struct aes_ctx *c)
@@ -80,8 +98,7 @@ void wdp_aes_wd_stop(struct aes_ctx *c)
 /* Choose the message's route for a first piece of len bytes. */
 int wdp_aes_route(struct aes_ctx *c, size_t len)
 {
-	if (c->prov->offload && len >= c->prov->cipher_threshold &&
-	    len >= 1 && wdp_lease_get(&c->lease) == 0) {
+	if (wdp_cipher_wanted(c->prov, len) && wdp_lease_get(&c->lease) == 0) {
 		c->route = ROUTE_WD;
 		return 1;
 	}
@@ -110,15 +127,14 @@ static void ctr_add(unsigned char *ctr, uint64_t n)
 	}
 }
 
-/* The device failed mid-message: continue in software where it stopped. */
-int wdp_aes_recover(struct aes_ctx *c)
+/* Continue the message in software from where the device left it. */
+int wdp_aes_to_sw(struct aes_ctx *c)
 {
 	unsigned char iv[BLK], skip[BLK];
 	int outl;
 
 	wdp_aes_wd_stop(c);
 	c->route = ROUTE_SW;
-	wd_alg_stats_add(alg_name(c->mode), WD_ALG_ERRORS, 1);
 	switch (c->mode) {
 	case WD_CIPHER_ECB:
 		return wdp_aes_sw_start(c, NULL);
@@ -132,13 +148,20 @@ int wdp_aes_recover(struct aes_ctx *c)
 		/* position inside the key stream block */
 		return EVP_CipherUpdate(c->sw, skip, &outl, skip, (int)(c->done % BLK));
 	}
-	return 0;
+	return 0;	/* GCM: the GHASH state is in the device */
+}
+
+/* The device failed mid-message. */
+int wdp_aes_recover(struct aes_ctx *c)
+{
+	wd_alg_stats_add(alg_name(c->mode), WD_ALG_ERRORS, 1);
+	return wdp_aes_to_sw(c);
 }
 
 /* One request of the message's session; 0 or -errno. */
 int wdp_aes_request(struct aes_ctx *c, const unsigned char *src, size_t src_len,
-		      size_t aad_len, unsigned char *out, size_t out_len,
-		      uint8_t flags)
+		    size_t aad_len, unsigned char *out, size_t out_len,
+		    uint8_t flags, unsigned char *snap_tag)
 {
 	struct wd_cipher_param p;
 	struct wd_msg msg;
@@ -152,6 +175,8 @@ int wdp_aes_request(struct aes_ctx *c, const unsigned char *src, size_t src_len,
 		p.tag_len = (uint8_t)(c->enc ? BLK : c->taglen);
 		memcpy(p.tag, c->tag, sizeof(p.tag));
 	}
+	if (snap_tag)
+		p.flags = WD_CIPHER_F_TAG_SNAPSHOT;
 	if (!c->wd_started)
 		flags |= WD_SQE_F_FIRST;
 	wd_cipher_msg_init(&msg, &p, 0, flags, src, src_len, out, out_len);
@@ -161,6 +186,8 @@ int wdp_aes_request(struct aes_ctx *c, const unsigned char *src, size_t src_len,
 	OPENSSL_cleanse(p.key, sizeof(p.key));
 	if (ret && ret != -EBADMSG)
 		return ret;
+	if (snap_tag)
+		memcpy(snap_tag, p.tag, BLK);
 	c->wd_started = 1;
 	wdp_count(alg_name(c->mode), 1, msg.consumed, msg.produced);
 	return ret;
@@ -183,7 +210,7 @@ int wdp_aes_process(struct aes_ctx *c, const unsigned char *in, size_t len,
 	if (c->route == ROUTE_WD) {
 		if (c->mode == WD_CIPHER_CBC && !c->enc)
 			memcpy(last_in, in + len - BLK, BLK);	/* may be in place */
-		if (wdp_aes_request(c, in, len, 0, out, len, 0) == 0) {
+		if (wdp_aes_request(c, in, len, 0, out, len, 0, NULL) == 0) {
 			if (c->mode == WD_CIPHER_CBC)
 				memcpy(c->chain, c->enc ? out + len - BLK : last_in, BLK);
 			c->done += len;
@@ -212,6 +239,7 @@ void wdp_aes_reset(struct aes_ctx *c)
 	c->done = 0;
 	c->aad_len = 0;
 	c->gcm_final_done = 0;
+	c->snap_valid = 0;
 	if (c->mode == WD_CIPHER_CBC)
 		memcpy(c->chain, c->iv, BLK);
 }
@@ -265,7 +293,11 @@ void *wdp_aes_dupctx(void *vctx)
 		memcpy(c->aad, src->aad, src->aad_len);
 		c->aad_cap = src->aad_len;
 	}
+	c->sw_keyed = 0;
+	c->sw_ivlen = 0;
 	if (src->sw) {
+		c->sw_keyed = src->sw_keyed;
+		c->sw_ivlen = src->sw_ivlen;
 		c->sw = EVP_CIPHER_CTX_new();
 		if (!c->sw || !EVP_CIPHER_CTX_copy(c->sw, src->sw))
 			goto err;
@@ -286,6 +318,8 @@ static int aes_init(void *vctx, const unsigned char *key, size_t keylen,
 {
 	struct aes_ctx *c = vctx;
 
+	if (c->enc != enc)
+		c->sw_keyed = 0;	/* decryption keys differ (ECB, CBC) */
 	c->enc = enc;
 	if (!wdp_aes_set_ctx_params(c, params))
 		return 0;
@@ -309,6 +343,7 @@ static int aes_init(void *vctx, const unsigned char *key, size_t keylen,
 		}
 		memcpy(c->key, key, keylen);
 		c->key_set = 1;
+		c->sw_keyed = 0;
 		c->tls_iv_fixed = 0;
 		c->tls_sw = 0;
 	}

@@ -49,16 +49,20 @@ struct aes_ctx {
 	int tls_iv_fixed;		/* tlsivfixed given */
 	int gcm_final_done;
 	int tls_sw;			/* CBC in libssl's TLS record mode */
+	int snap_valid;			/* GCM: tag holds the device's snapshot */
+	int sw_keyed;			/* sw holds the current key schedule */
+	size_t sw_ivlen;		/* GCM: IV length set on sw */
 };
 
 /* wdp_aes.c */
 int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv);
 void wdp_aes_wd_stop(struct aes_ctx *c);
 int wdp_aes_route(struct aes_ctx *c, size_t len);
+int wdp_aes_to_sw(struct aes_ctx *c);
 int wdp_aes_recover(struct aes_ctx *c);
 int wdp_aes_request(struct aes_ctx *c, const unsigned char *src, size_t src_len,
 		    size_t aad_len, unsigned char *out, size_t out_len,
-		    uint8_t flags);
+		    uint8_t flags, unsigned char *snap_tag);
 int wdp_aes_process(struct aes_ctx *c, const unsigned char *in, size_t len,
 		    unsigned char *out);
 void wdp_aes_reset(struct aes_ctx *c);

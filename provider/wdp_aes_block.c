@@ -25,7 +25,7 @@ static int xts_unit(struct aes_ctx *c, unsigned char *out, const unsigned char *
 		ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_INPUT_LENGTH);
 		return 0;
 	}
-	if (c->prov->offload && inl >= c->prov->cipher_threshold &&
+	if (wdp_cipher_wanted(c->prov, inl) &&
 	    !wd_cipher_param_init(&p, WD_CIPHER_XTS, c->enc, c->key, c->keylen,
 				  c->iv, BLK, 0)) {
 		wd_cipher_msg_init(&msg, &p, 0, 0, in, inl, out, inl);
@@ -154,6 +154,12 @@ int wdp_aes_block_final(void *vctx, unsigned char *out, size_t *outl,
 		wdp_aes_wd_stop(c);
 		return 1;
 	}
+	/*
+	 * One last block: cheaper in software (from the chained IV) than a
+	 * queue round trip.
+	 */
+	if (c->route == ROUTE_WD && !wdp_aes_to_sw(c))
+		return 0;
 	if (c->enc) {
 		n = BLK - c->bufsz;
 		memset(c->buf + c->bufsz, (int)n, n);

@@ -72,6 +72,7 @@ static int gcm_wd_text(struct aes_ctx *c, unsigned char *out,
 {
 	const unsigned char *src = in;
 	size_t aad = c->wd_started ? 0 : c->aad_len;
+	int ret;
 
 	if (aad) {
 		if (!grow(&c->stage, &c->stage_cap, aad + inl))
@@ -80,7 +81,12 @@ static int gcm_wd_text(struct aes_ctx *c, unsigned char *out,
 		memcpy(c->stage + aad, in, inl);
 		src = c->stage;
 	}
-	return wdp_aes_request(c, src, aad + inl, aad, out, inl, 0);
+	c->snap_valid = 0;
+	/* encrypting: ask for the tag so far, final may need no request */
+	ret = wdp_aes_request(c, src, aad + inl, aad, out, inl, 0,
+			      c->enc ? c->tag : NULL);
+	c->snap_valid = !ret && c->enc;
+	return ret;
 }
 
 int wdp_aes_gcm_update(void *vctx, unsigned char *out, size_t *outl,
@@ -145,9 +151,13 @@ int wdp_aes_gcm_final(void *vctx, unsigned char *out, size_t *outl,
 	}
 	if (c->route == ROUTE_NONE && !wdp_aes_route(c, 0))
 		return 0;
-	if (c->route == ROUTE_WD) {
+	if (c->route == ROUTE_WD && c->snap_valid) {
+		/* the last text request already gave the message's tag */
+		memcpy(tag, c->tag, BLK);
+		wdp_aes_wd_stop(c);
+	} else if (c->route == ROUTE_WD) {
 		ret = wdp_aes_request(c, NULL, 0, 0, tag, c->enc ? BLK : 0,
-				      WD_SQE_F_LAST);
+				      WD_SQE_F_LAST, NULL);
 		wdp_aes_wd_stop(c);
 		if (ret == -EBADMSG)
 			return 0;	/* authentication failed */
@@ -195,7 +205,7 @@ static int gcm_tls_record(struct aes_ctx *c, unsigned char *out, size_t *outl,
 	}
 	in += GCM_TLS_EXPLICIT_IV;
 	out += GCM_TLS_EXPLICIT_IV;
-	if (c->prov->offload && len >= c->prov->cipher_threshold &&
+	if (wdp_cipher_wanted(c->prov, len) &&
 	    (stage = OPENSSL_malloc(GCM_TLS_AAD + len)) != NULL) {
 		memcpy(stage, c->tls_aad, GCM_TLS_AAD);
 		memcpy(stage + GCM_TLS_AAD, in, len);

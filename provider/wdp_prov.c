@@ -6,7 +6,7 @@
  * openssl.cnf knobs, in the provider's section ([wd_sect], see
  * provider/examples/openssl.cnf and doc/provider.md):
  *   cipher_threshold  AES updates shorter than this many bytes stay in
- *                     software (default WDP_DEF_CIPHER_THRESHOLD)
+ *                     software; "auto" (default): see WDP_CIPHER_AUTO
  *   rsa_min_bits      smaller RSA keys stay in software (default 1024)
  *   offload           0 turns every offload off (counters still count)
  */
@@ -53,6 +53,34 @@ void wdp_count(const char *alg, int offloaded, uint64_t in, uint64_t out)
 		wd_alg_stats_add(alg, WD_ALG_BYTES_IN, in);
 		wd_alg_stats_add(alg, WD_ALG_BYTES_OUT, out);
 	}
+}
+
+/* Does this process reach a kernel device that serves AES? Asked once. */
+static int kernel_aes_device(void)
+{
+	static int answer = -1;
+	struct wd_dev_info devs[8];
+	int i, n, found = 0;
+
+	if (__atomic_load_n(&answer, __ATOMIC_ACQUIRE) >= 0)
+		return answer;
+	n = wd_list_devices(devs, 8);
+	for (i = 0; i < n && i < 8; i++)
+		if (devs[i].is_kernel && strstr(devs[i].algorithms, "aes-"))
+			found = 1;
+	if (found && getenv("WD_DEVICE") && !strcmp(getenv("WD_DEVICE"), "soft"))
+		found = 0;
+	__atomic_store_n(&answer, found, __ATOMIC_RELEASE);
+	return found;
+}
+
+int wdp_cipher_wanted(struct wdp_ctx *prov, size_t len)
+{
+	if (!prov->offload || !len)
+		return 0;
+	if (prov->cipher_threshold != WDP_CIPHER_AUTO)
+		return len >= prov->cipher_threshold;
+	return len >= WDP_AUTO_KERNEL_THRESHOLD && kernel_aes_device();
 }
 
 static const OSSL_PARAM *wdp_gettable_params(void *provctx)
@@ -102,7 +130,11 @@ static const OSSL_ALGORITHM *wdp_query(void *provctx, int operation_id,
 static void wdp_teardown(void *provctx)
 {
 	struct wdp_ctx *ctx = provctx;
+	int i, j;
 
+	for (i = 0; i < 5; i++)
+		for (j = 0; j < 3; j++)
+			EVP_CIPHER_free(ctx->sw_aes[i][j]);
 	EVP_SIGNATURE_free(ctx->sw_sig);
 	EVP_ASYM_CIPHER_free(ctx->sw_asym);
 	EVP_KEYMGMT_free(ctx->sw_kmgmt);
@@ -130,7 +162,7 @@ static void wdp_configure(struct wdp_ctx *ctx, const OSSL_DISPATCH *in)
 		OSSL_PARAM_END
 	};
 
-	ctx->cipher_threshold = WDP_DEF_CIPHER_THRESHOLD;
+	ctx->cipher_threshold = WDP_CIPHER_AUTO;
 	ctx->rsa_min_bits = WDP_DEF_RSA_MIN_BITS;
 	ctx->offload = 1;
 	for (; in->function_id; in++)
@@ -138,7 +170,7 @@ static void wdp_configure(struct wdp_ctx *ctx, const OSSL_DISPATCH *in)
 			get_params = OSSL_FUNC_core_get_params(in);
 	if (!get_params || !get_params(ctx->core, p))
 		return;
-	if (thr)
+	if (thr && strcmp(thr, "auto"))
 		ctx->cipher_threshold = strtoul(thr, NULL, 0);
 	if (bits)
 		ctx->rsa_min_bits = (unsigned int)strtoul(bits, NULL, 0);

@@ -51,6 +51,12 @@
  *              In a session, tag and tag_len are read from the block of
  *              the request that carries WD_SQE_F_LAST (so a decryption
  *              may learn its tag after the text).
+ *              WD_CIPHER_F_TAG_SNAPSHOT (flags), GCM encryption in a session,
+ *              a request without WD_SQE_F_LAST: the device also writes into
+ *              this block's tag[0..16) the tag the message would have if it
+ *              ended with this request, and the session goes on. The block
+ *              must then be writable. It saves the ending request when the
+ *              caller learns only later that no more text comes.
  *
  * Errors: -EINVAL (bad parameters), -EFAULT (an address the queue may not
  * touch), -ENOSPC (dst_len too small), -EBADMSG (GCM tag mismatch), -ENOMEM.
@@ -72,6 +78,9 @@ enum wd_cipher_mode {
 #define WD_CIPHER_DECRYPT	0
 #define WD_CIPHER_ENCRYPT	1
 
+/* struct wd_cipher_param.flags */
+#define WD_CIPHER_F_TAG_SNAPSHOT	0x01
+
 #define WD_CIPHER_BLOCK		16u
 #define WD_CIPHER_KEY_MAX	64u	/* XTS-256: two 32-byte keys */
 #define WD_CIPHER_IV_MAX	128u	/* GCM accepts any IV length up to this */
@@ -84,7 +93,8 @@ struct wd_cipher_param {
 	__u8 key_len;		/* 16, 24, 32; XTS: 32 or 64 */
 	__u8 iv_len;		/* ECB 0; CBC, CTR, XTS 16; GCM 1..128 */
 	__u8 tag_len;		/* GCM: 4..16; otherwise 0 */
-	__u8 reserved0[3];	/* must be zero */
+	__u8 flags;		/* WD_CIPHER_F_* */
+	__u8 reserved0[2];	/* must be zero */
 	__u32 aad_len;		/* GCM: leading bytes of src that are AAD */
 	__u32 reserved1;	/* must be zero */
 	__u8 key[WD_CIPHER_KEY_MAX];

@@ -180,6 +180,20 @@ static long cipher_run(struct cipher_state *st, const struct wd_cipher_param *p,
 	return (long)need;
 }
 
+/* The tag of the message so far, from a copy of the running context. */
+static int cipher_gcm_snapshot(struct cipher_state *st, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *copy = EVP_CIPHER_CTX_new();
+	uint8_t scratch[WD_CIPHER_BLOCK];
+	int outl, ok;
+
+	ok = copy && EVP_CIPHER_CTX_copy(copy, st->ctx) &&
+	     EVP_CipherFinal_ex(copy, scratch, &outl) &&
+	     EVP_CIPHER_CTX_ctrl(copy, EVP_CTRL_AEAD_GET_TAG, WD_CIPHER_TAG_MAX, tag);
+	EVP_CIPHER_CTX_free(copy);
+	return ok ? 0 : -EINVAL;
+}
+
 /* The session's state for this request, created on WD_SQE_F_FIRST. */
 static int cipher_session(struct soft_queue *q, const struct wd_sqe *sqe,
 			  const struct wd_cipher_param *p,
@@ -248,6 +262,19 @@ void soft_op_cipher(struct soft_queue *q, const struct wd_sqe *sqe,
 	if (!ret)
 		ret = cipher_run(st, &p, src, sqe->src_len, dst, sqe->dst_len,
 				 !sqe->ctx_id || (sqe->flags & WD_SQE_F_LAST));
+	if (ret >= 0 && (p.flags & WD_CIPHER_F_TAG_SNAPSHOT) && sqe->ctx_id &&
+	    !(sqe->flags & WD_SQE_F_LAST) && st->mode == WD_CIPHER_GCM &&
+	    st->dir == WD_CIPHER_ENCRYPT) {
+		/* the only write to the block: its tag field */
+		struct wd_cipher_param *out = soft_buf(q, sqe->param, sizeof(p), 1);
+		uint8_t tag[WD_CIPHER_TAG_MAX];
+		int r = out ? cipher_gcm_snapshot(st, tag) : -EFAULT;
+
+		if (r)
+			ret = r;
+		else
+			memcpy(out->tag, tag, sizeof(tag));
+	}
 	EVP_CIPHER_CTX_free(one.ctx);
 	ERR_clear_error();	/* the engine thread reports through status only */
 	if (ret < 0) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <openssl/async.h>
+#include <openssl/conf.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -518,11 +519,32 @@ static void check_fork(EVP_PKEY *def, EVP_PKEY *wd)
 	   "the parent still signs after the fork");
 }
 
+static int write_config(char *name, size_t size)
+{
+	static const char text[] =
+		"openssl_conf = init\n[init]\nproviders = prov\n"
+		"[prov]\nwd = wd_sect\ndefault = def_sect\n"
+		"[wd_sect]\nactivate = 1\ncipher_threshold = 4096\n"
+		"[def_sect]\nactivate = 1\n";
+	int fd;
+
+	snprintf(name, size, "/tmp/wdp-test-XXXXXX");
+	fd = mkstemp(name);
+	if (fd < 0)
+		return 0;
+	if (write(fd, text, sizeof(text) - 1) != (ssize_t)sizeof(text) - 1) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
 int main(void)
 {
 	static const int sizes[] = { 1024, 2048, 3072, 4096, 1031, 2056 };
 	const char *top = getenv("top_builddir");
-	char path[4096];
+	char path[4096], cnf[64];
 	EVP_PKEY *def[6], *wd[6];
 	uint64_t sign0, dec0;
 	size_t i;
@@ -531,10 +553,18 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/provider/.libs", top ? top : "..");
 	wdctx = OSSL_LIB_CTX_new();
 	OSSL_PROVIDER_set_default_search_path(wdctx, path);
-	if (!OSSL_PROVIDER_load(wdctx, "wd") || !OSSL_PROVIDER_load(wdctx, "default")) {
+	/*
+	 * A configuration as in provider/examples/openssl.cnf, but with a
+	 * cipher threshold low enough that AES takes the queues too (the
+	 * "auto" default keeps AES in software on the soft device).
+	 */
+	if (!write_config(cnf, sizeof(cnf)) || !OSSL_LIB_CTX_load_config(wdctx, cnf) ||
+	    !OSSL_PROVIDER_available(wdctx, "wd")) {
+		unlink(cnf);
 		ERR_print_errors_fp(stdout);
 		tap_bail("cannot load wd.so from the build tree");
 	}
+	unlink(cnf);
 	sign0 = counter("rsa-sign", WD_ALG_OFFLOADED);
 	dec0 = counter("rsa-decrypt", WD_ALG_OFFLOADED);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
