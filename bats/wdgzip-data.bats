@@ -49,8 +49,8 @@ roundtrip() {
 	[ -n "$WD_LONG_TESTS" ] && n=100000000
 	mkdata $n big
 	roundtrip big
-	roundtrip big -1 -p 1
-	roundtrip big -9 -p 3
+	wdgzip -c -1 -p 1 big | gzip -dc | cmp - big
+	wdgzip -c -9 -p 3 big | gzip -dc | cmp - big
 	# in place, as gzip would do it
 	cp big big.orig
 	wdgzip big
@@ -120,7 +120,8 @@ alg() {
 @test "a device error mid-stream loses nothing: zlib takes over and the counters say so" {
 	fault="$top_builddir/tools/wdgzip/.libs/wdgzip_fault.so"
 	[ -f "$fault" ] || skip "wdgzip_fault.so is built by make check in tools/"
-	mkdata 20000000 s
+	# 12 MB: two 8 MiB blocks, so that a fault can hit the second one
+	mkdata 12000000 s
 	gzip -c s > s.gz
 	cat s.gz s.gz > ss.gz
 	cat s s > ss

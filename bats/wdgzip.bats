@@ -164,7 +164,7 @@ rc() { cat "$T/w.rc"; }
 	both -S 0123456789012345678901234567890 b
 }
 @test "every level and --fast/--best compress as gzip does" {
-	for l in -1 -2 -3 -4 -5 -6 -7 -8 -9 --fast --best; do
+	for l in -1 -4 -9 --fast --best; do
 		both -c $l b
 	done
 }
@@ -262,9 +262,12 @@ PY
 		[ "$(rc)" != 0 ]
 		[ ! -e "$T/w/$f" ]
 		[ -z "$(ls -A "$T/w" | grep wdgzip)" ]
-		both -dc $f.gz
-		both -t $f.gz
 	done
+	# what reaches stdout before the error, and -t going on after a CRC error
+	for f in t c f res; do both -dc $f.gz; done
+	both -t c.gz l.gz a.gz
+	both -t m7.gz enc.gz b.gz
+	both -t p.gz b.gz
 	both -d t.gz a.gz
 	both -t c.gz a.gz
 	both -d c.gz a.gz
