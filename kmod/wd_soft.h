@@ -6,6 +6,8 @@
  * wd_soft_main.c   module parameters, devices, uacce ops, ring memory
  * wd_soft_engine.c engine threads: find, validate and complete requests
  * wd_soft_ops.c    NOP, MEMCPY, CTX_FREE and the operation table
+ * wd_soft_comp.c   COMPRESS and DECOMPRESS with the kernel's zlib
+ * wd_soft_cipher.c CIPHER (AES) with the kernel crypto API
  */
 #ifndef _WD_SOFT_H
 #define _WD_SOFT_H
@@ -75,7 +77,7 @@ struct wd_soft_queue {
 /* What an operation handler gets: its queue and a scratch buffer. */
 struct wd_soft_req {
 	struct wd_soft_queue *q;
-	void *bounce;			/* WD_SOFT_BOUNCE_SIZE bytes */
+	void *bounce;			/* WD_SOFT_BOUNCE_SIZE bytes, kmalloc */
 };
 
 typedef void (*wd_soft_op_fn)(struct wd_soft_req *req,
@@ -108,6 +110,16 @@ void wd_soft_ctx_free_all(struct wd_soft_queue *q);
 
 /* wd_soft_ops.c */
 extern const wd_soft_op_fn wd_soft_ops[WD_OP_MAX];
+void wd_soft_ops_init(void);
 const char *wd_soft_algorithms(void);
+
+/* wd_soft_comp.c, wd_soft_cipher.c */
+void wd_soft_op_compress(struct wd_soft_req *req, const struct wd_sqe *sqe,
+			 struct wd_cqe *cqe);
+void wd_soft_op_decompress(struct wd_soft_req *req, const struct wd_sqe *sqe,
+			   struct wd_cqe *cqe);
+void wd_soft_op_cipher(struct wd_soft_req *req, const struct wd_sqe *sqe,
+		       struct wd_cqe *cqe);
+void wd_soft_cipher_probe(char *algs, size_t len);
 
 #endif /* _WD_SOFT_H */

@@ -365,7 +365,7 @@ int wd_soft_engines_start(unsigned int nr)
 		mutex_init(&eng->lock);
 		INIT_LIST_HEAD(&eng->queues);
 		init_waitqueue_head(&eng->wq);
-		eng->bounce = kvmalloc(WD_SOFT_BOUNCE_SIZE, GFP_KERNEL);
+		eng->bounce = kmalloc(WD_SOFT_BOUNCE_SIZE, GFP_KERNEL);
 		if (!eng->bounce) {
 			ret = -ENOMEM;
 			goto err_stop;
@@ -382,7 +382,7 @@ int wd_soft_engines_start(unsigned int nr)
 
 err_stop:
 	/* engine i may hold a bounce buffer but no thread */
-	kvfree(wd_soft_engines[i].bounce);
+	kfree(wd_soft_engines[i].bounce);
 	wd_soft_engines[i].bounce = NULL;
 	wd_soft_engines_stop();
 	return ret;
@@ -397,7 +397,7 @@ void wd_soft_engines_stop(void)
 
 		kthread_stop(eng->task);
 		WARN_ON(!list_empty(&eng->queues));
-		kvfree(eng->bounce);
+		kfree(eng->bounce);
 		mutex_destroy(&eng->lock);
 	}
 	kfree(wd_soft_engines);

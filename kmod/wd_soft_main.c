@@ -287,6 +287,7 @@ static int __init wd_soft_init(void)
 	ret = wd_soft_check_params();
 	if (ret)
 		return ret;
+	wd_soft_ops_init();
 	ret = wd_soft_engines_start(nr_engines);
 	if (ret)
 		return ret;

@@ -8,6 +8,7 @@
 #include <linux/delay.h>
 #include <linux/minmax.h>
 #include <linux/sched.h>
+#include <linux/string.h>
 #include "wd_soft.h"
 
 /* NOP: no work, after op_arg microseconds (a slow device, for tests). */
@@ -86,10 +87,25 @@ static void wd_soft_op_ctx_free(struct wd_soft_req *req,
 const wd_soft_op_fn wd_soft_ops[WD_OP_MAX] = {
 	[WD_OP_NOP] = wd_soft_op_nop,
 	[WD_OP_MEMCPY] = wd_soft_op_memcpy,
+	[WD_OP_COMPRESS] = wd_soft_op_compress,
+	[WD_OP_DECOMPRESS] = wd_soft_op_decompress,
+	[WD_OP_CIPHER] = wd_soft_op_cipher,
 	[WD_OP_CTX_FREE] = wd_soft_op_ctx_free,
 };
 
+static char wd_soft_algs[128];
+
+/*
+ * What the devices list: only what is really served. RSA is not: the
+ * kernel's akcipher does neither CRT from user keys nor key generation.
+ */
+void wd_soft_ops_init(void)
+{
+	strscpy(wd_soft_algs, "nop memcpy deflate zlib", sizeof(wd_soft_algs));
+	wd_soft_cipher_probe(wd_soft_algs, sizeof(wd_soft_algs));
+}
+
 const char *wd_soft_algorithms(void)
 {
-	return "nop memcpy";
+	return wd_soft_algs;
 }

@@ -20,6 +20,9 @@ say() {
 	echo "@@T init $1 $n - $2"
 }
 
+for m in /lib/wd/crypto/*.ko; do
+	[ -f "$m" ] && insmod "$m"
+done
 if insmod /lib/wd/uacce.ko && insmod /lib/wd/wd_soft.ko; then
 	say ok "insmod uacce.ko and wd_soft.ko"
 else

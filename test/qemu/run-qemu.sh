@@ -59,6 +59,11 @@ mkdir -p "$work/root/bin" "$work/root/lib/wd" "$work/root/tests" \
 
 check "modules built against $ver" test -f "$kmod/uacce.ko" -a -f "$kmod/wd_soft.ko"
 cp "$kmod/uacce.ko" "$kmod/wd_soft.ko" "$work/root/lib/wd/" 2>/dev/null
+# AES modes Debian builds as modules; the guest has no modprobe database
+mkdir -p "$work/root/lib/wd/crypto"
+for m in ecb ctr xts; do
+	cp "/lib/modules/$ver/kernel/crypto/$m.ko" "$work/root/lib/wd/crypto/" 2>/dev/null
+done
 
 # Guest programs, statically linked: a static libwd, then each test.
 if sh "$top_srcdir/test/qemu/build-guest.sh" "$work" >"$work/build.log" 2>&1; then
