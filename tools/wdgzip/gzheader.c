@@ -16,6 +16,8 @@
 #define FL_RESERVED	0xC0
 #define OS_UNIX		3
 
+int64_t gz_last_header_bytes;
+
 static void put_le32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v;
@@ -130,7 +132,7 @@ static int gz_header_fields(struct inbuf *in, struct gz_file *f, int part,
 		}
 	}
 	if (part == 1)
-		f->header_bytes = inbuf_offset(in) + 8;
+		f->header_bytes = gz_last_header_bytes = inbuf_offset(in) + 8;
 	return GZ_DEFLATED;
 }
 
@@ -167,7 +169,7 @@ int gz_get_method(struct inbuf *in, struct gz_file *f, int part)
 		c0 = inbuf_byte(in);
 		c1 = c0 ? inbuf_byte(in) : inbuf_try_byte(in);
 	}
-	f->header_bytes = 0;
+	f->header_bytes = gz_last_header_bytes = 0;
 	if (c0 == 0x1f && (c1 == 0x8b || c1 == 0x9e)) {
 		m[0] = (uint8_t)c0;
 		m[1] = (uint8_t)c1;

@@ -21,6 +21,10 @@
 #define GZ_GARBAGE	(-2)	/* trailing garbage: warning reported */
 #define GZ_ZEROS	(-3)	/* trailing zero bytes */
 
+/* Header bytes of the last header read (gzip's global header_bytes: -l
+ * totals use it, whatever file it came from). */
+extern int64_t gz_last_header_bytes;
+
 /* Write a member header; returns its length (at most 10 + name + 1). */
 size_t gz_header(uint8_t *buf, const char *name, uint32_t mtime, int level);
 /* Little-endian trailer: CRC-32 and length mod 2^32. */

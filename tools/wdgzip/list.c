@@ -15,7 +15,7 @@
 
 #define WIDTH	19	/* digits of the largest off_t */
 
-static int64_t total_in, total_out, last_header_bytes;
+static int64_t total_in, total_out;
 static int first_time = 1;
 
 int decompress_last_method(void);
@@ -41,7 +41,7 @@ void list_totals(void)
 	if (opt.verbose || !opt.quiet)
 		printf("%*lld %*lld ", WIDTH, (long long)total_in, WIDTH,
 		       (long long)total_out);
-	display_ratio(total_out - (total_in - last_header_bytes), total_out,
+	display_ratio(total_out - (total_in - gz_last_header_bytes), total_out,
 		      stdout);
 	printf(" (totals)\n");
 }
@@ -76,7 +76,6 @@ void list_file(struct gz_file *f)
 	       (long long)f->bytes_out);
 	total_in += f->bytes_in;
 	total_out += f->bytes_out;
-	last_header_bytes = f->header_bytes;
 	display_ratio(f->bytes_out - (f->bytes_in - f->header_bytes),
 		      f->bytes_out, stdout);
 	printf(" %s\n", f->ofname);
