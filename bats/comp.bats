@@ -175,3 +175,21 @@ a = j["processes"][0]["algorithms"]
 assert a["deflate"]["fallback"] >= 20 and a["deflate"].get("offloaded", 0) == 0, a
 EOF
 }
+
+@test "a deflate stream inherited across fork() goes on in the child" {
+	LD_PRELOAD="$SHIM" python3 - "$D" <<'EOF2'
+import os, sys, zlib
+d = open(f"{sys.argv[1]}/input", "rb").read()
+co = zlib.compressobj(6, zlib.DEFLATED, 31)
+part = co.compress(d[:2000000])
+pid = os.fork()
+if pid == 0:
+    # the parent's queues are dead here: the chunks in flight are redone
+    out = part + co.compress(d[2000000:]) + co.flush()
+    os._exit(0 if zlib.decompress(out, 31) == d else 1)
+_, st = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(st) == 0
+out = part + co.compress(d[2000000:]) + co.flush()
+assert zlib.decompress(out, 31) == d
+EOF2
+}

@@ -36,6 +36,7 @@ struct par_job {
 	uint32_t out_len, out_pos;
 	uint32_t checksum;
 	int status;
+	int flush;			/* SYNC, or FINISH for the last chunk */
 	int own_bufs;			/* in/out malloc'd here */
 };
 
@@ -47,6 +48,7 @@ struct comp_par {
 	uint32_t wrap_len, wrap_pos;
 	int header_done, finishing, trailer_done, ended;
 	int flush_sent;			/* a flush job went out, not drained yet */
+	int soft;			/* the device failed: chunks done here */
 	int no_dict;			/* after a full flush: no history */
 	uint32_t check;
 	uint64_t total_in;
@@ -84,11 +86,7 @@ int comp_par_init(struct wd_comp_sess *s)
 			j->out = sl->bout;
 			j->out_cap = COMP_BOUNCE + COMP_BOUNCE / 4;
 		} else {
-			j->in = malloc(WD_COMP_WINDOW + chunk);
-			j->out = malloc(j->out_cap);
-			j->own_bufs = 1;
-			if (!j->in || !j->out)
-				return -ENOMEM;
+			j->own_bufs = 1;	/* allocated on first use */
 		}
 	}
 	comp_par_reset(s);
@@ -166,6 +164,11 @@ static void par_trailer(struct wd_comp_sess *s, struct comp_par *p)
 	}
 }
 
+static uint32_t par_check_init(const struct wd_comp_sess *s)
+{
+	return s->setup.format == WD_COMP_ZLIB ? 1 : 0;
+}
+
 void comp_par_reset(struct wd_comp_sess *s)
 {
 	struct comp_par *p = s->par;
@@ -189,16 +192,32 @@ void comp_par_reset(struct wd_comp_sess *s)
 	p->header_done = p->finishing = p->trailer_done = p->ended = 0;
 	p->flush_sent = p->no_dict = 0;
 	p->total_in = 0;
-	p->check = s->setup.format == WD_COMP_ZLIB ? 1 : 0;
+	p->check = par_check_init(s);
 	p->err = 0;
+	p->soft = 0;
 	par_header(s, p);
 }
 
-/* Begin filling job j: prime it with the history before it. */
-static void par_job_start(struct wd_comp_sess *s, struct comp_par *p,
-			  struct par_job *j)
+/*
+ * Begin filling job j: prime it with the history before it. Buffers are
+ * allocated on first use: a small stream only ever touches its first job,
+ * and a program may hold many streams.
+ */
+static int par_job_start(struct wd_comp_sess *s, struct comp_par *p,
+			 struct par_job *j)
 {
 	struct par_job *prev = p->tail ? par_at(p, p->tail - 1) : NULL;
+
+	if (!j->in) {
+		j->in = malloc(WD_COMP_WINDOW + s->setup.chunk_size);
+		j->out = malloc(j->out_cap);
+		if (!j->in || !j->out) {
+			free(j->in);
+			free(j->out);
+			j->in = j->out = NULL;
+			return -ENOMEM;
+		}
+	}
 
 	j->dict = 0;
 	j->len = 0;
@@ -215,15 +234,78 @@ static void par_job_start(struct wd_comp_sess *s, struct comp_par *p,
 	}
 	p->no_dict = 0;
 	j->state = JOB_FILLING;
+	return 0;
+}
+
+/*
+ * The same chunk compressed here with zlib: what a failed device (or a
+ * queue inherited across fork(), whose engine is in the parent) leaves
+ * undone. The chunk's input is still in j->in, so nothing is lost.
+ */
+static void par_job_soft(struct wd_comp_sess *s, struct par_job *j)
+{
+	const struct comp_zlib *z = comp_zlib();
+	int level = s->setup.level < 0 ? 6 : s->setup.level;
+	int wb = s->setup.window_bits ? s->setup.window_bits : 15;
+	z_stream zs;
+	int ret;
+
+	memset(&zs, 0, sizeof(zs));
+	j->state = JOB_DONE;
+	j->slot = NULL;
+	j->status = -ENOMEM;
+	if (!z || z->deflateInit2_(&zs, level, Z_DEFLATED, -(wb < 9 ? 9 : wb),
+				   s->setup.mem_level ? s->setup.mem_level : 8,
+				   s->setup.strategy, ZLIB_VERSION, (int)sizeof(zs)) != Z_OK)
+		return;
+	if (j->dict)
+		z->deflateSetDictionary(&zs, j->in, j->dict);
+	zs.next_in = j->in + j->dict;
+	zs.avail_in = j->len;
+	zs.next_out = j->out;
+	zs.avail_out = j->out_cap;
+	ret = z->deflate(&zs, j->flush);
+	j->out_len = j->out_cap - zs.avail_out;
+	j->out_pos = 0;
+	j->status = zs.avail_in || (j->flush == WD_COMP_FINISH && ret != Z_STREAM_END) ?
+		    -ENOSPC : 0;
+	z->deflateEnd(&zs);
+	if (s->setup.format == WD_COMP_GZIP)
+		j->checksum = comp_crc32(0, j->in + j->dict, j->len);
+	else if (s->setup.format == WD_COMP_ZLIB)
+		j->checksum = comp_adler32(1, j->in + j->dict, j->len);
+	wd_alg_stats_add("deflate", WD_ALG_FALLBACK, 1);
+}
+
+/* The device failed: every chunk not yet back is redone here. */
+static void par_go_soft(struct wd_comp_sess *s, struct comp_par *p)
+{
+	unsigned long i;
+
+	if (!p->soft)
+		wd_alg_stats_add("deflate", WD_ALG_ERRORS, 1);
+	p->soft = 1;
+	for (i = p->head; i < p->tail; i++) {
+		struct par_job *j = par_at(p, i);
+
+		if (j->state == JOB_SENT)
+			par_job_soft(s, j);
+	}
 }
 
 static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 {
 	struct comp_lane *l = j->lane;
-	struct comp_slot *sl = comp_slot_get(l);
+	struct comp_slot *sl;
 	struct wd_msg *m;
 	int ret;
 
+	j->flush = flush;
+	if (s->par->soft) {
+		par_job_soft(s, j);
+		return 0;
+	}
+	sl = comp_slot_get(l);
 	if (!sl)
 		return -EBUSY;
 	comp_param_fill(s, sl->param, flush);
@@ -242,7 +324,11 @@ static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 	ret = comp_slot_send(l, sl);
 	if (ret) {
 		comp_slot_put(l, sl);
-		return ret;
+		if (ret == -EBUSY)
+			return ret;
+		par_go_soft(s, s->par);
+		par_job_soft(s, j);
+		return 0;
 	}
 	j->slot = sl;
 	j->state = JOB_SENT;
@@ -251,7 +337,7 @@ static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 }
 
 /* Wait until the oldest job completes (later ones may complete first). */
-static int par_wait_head(struct comp_par *p)
+static int par_wait_head(struct wd_comp_sess *s, struct comp_par *p)
 {
 	struct par_job *h = par_at(p, p->head);
 	int err = 0;
@@ -260,8 +346,10 @@ static int par_wait_head(struct comp_par *p)
 		struct comp_slot *sl = comp_lane_wait(h->lane, 1, &err);
 		struct par_job *j;
 
-		if (!sl)
-			return err;
+		if (!sl) {
+			par_go_soft(s, p);
+			return 0;
+		}
 		j = sl->owner;
 		j->status = sl->msg.status;
 		j->out_len = sl->msg.produced;
@@ -273,8 +361,11 @@ static int par_wait_head(struct comp_par *p)
 		comp_slot_put(j->lane, sl);
 		j->slot = NULL;
 		j->state = JOB_DONE;
-		if (j->status)
-			wd_alg_stats_add("deflate", WD_ALG_ERRORS, 1);
+		if (j->status) {
+			/* a device error: this chunk, and the rest, done here */
+			j->state = JOB_SENT;
+			par_go_soft(s, p);
+		}
 	}
 	return 0;
 }
@@ -345,10 +436,10 @@ static int par_take(struct wd_comp_sess *s, struct comp_par *p,
 	uint32_t chunk = s->setup.chunk_size;
 	size_t n;
 
-	if (j->state == JOB_FREE)
-		par_job_start(s, p, j);
+	if (j->state == JOB_FREE && par_job_start(s, p, j))
+		return -ENOMEM;
 	if (j->state != JOB_FILLING)	/* every job is busy: wait */
-		return par_wait_head(p);
+		return par_wait_head(s, p);
 	n = req->src_len - req->consumed;
 	if (n > chunk - j->len)
 		n = chunk - j->len;
@@ -367,10 +458,11 @@ static int par_flush(struct wd_comp_sess *s, struct comp_par *p, int flush)
 {
 	struct par_job *j = par_at(p, p->tail);
 
-	if (j->state == JOB_FREE && flush == WD_COMP_FINISH)
-		par_job_start(s, p, j);	/* the final block, even if empty */
+	/* the final block, even if empty */
+	if (j->state == JOB_FREE && flush == WD_COMP_FINISH && par_job_start(s, p, j))
+		return -ENOMEM;
 	if (j->state == JOB_SENT || j->state == JOB_DONE)
-		return par_wait_head(p);
+		return par_wait_head(s, p);
 	p->flush_sent = 1;
 	if (flush == WD_COMP_FINISH)
 		p->finishing = 1;
@@ -420,7 +512,7 @@ int comp_par_stream(struct wd_comp_sess *s, struct wd_comp_req *req)
 			p->flush_sent = 0;	/* flush complete */
 			break;
 		} else {
-			ret = par_wait_head(p);
+			ret = par_wait_head(s, p);
 		}
 		if (ret)
 			return req->status = ret;

@@ -11,6 +11,7 @@
 
 #ifdef HAVE_ISAL
 #include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #endif
 
 static struct comp_zlib zlib_api;
@@ -63,6 +64,10 @@ uint32_t comp_crc32(uint32_t crc, const void *buf, size_t len)
 
 uint32_t comp_adler32(uint32_t adler, const void *buf, size_t len)
 {
+#ifdef HAVE_ISAL
+	/* vectorised, about twice zlib's speed */
+	return isal_adler32(adler, buf, len);
+#else
 	const struct comp_zlib *z = comp_zlib();
 	const unsigned char *p = buf;
 
@@ -74,4 +79,5 @@ uint32_t comp_adler32(uint32_t adler, const void *buf, size_t len)
 		len -= n;
 	}
 	return adler;
+#endif
 }
