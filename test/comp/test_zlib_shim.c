@@ -134,8 +134,9 @@ static void test_roundtrips(void)
 
 				if (s && (li != 2 || wi != 1))
 					continue;
-				c = shim_deflate(levels[li], wbits[wi], 8, s, corpus, len, out, cap,
-						 wi & 1, &adler);
+				/* memLevel 1..9 across the matrix */
+				c = shim_deflate(levels[li], wbits[wi], 1 + (li * 6 + wi) % 9, s,
+						 corpus, len, out, cap, wi & 1, &adler);
 				ret = c > 0 ? inflate_all(0, wbits[wi], out, (size_t)c, back, len,
 							  &got, NULL, &radler) : -100;
 				n++;
@@ -146,7 +147,7 @@ static void test_roundtrips(void)
 					     levels[li], wbits[wi], s, c, ret, adler, radler);
 				}
 			}
-	ok(bad == 0, "shim deflate (random pieces, flushes) read by zlib, adler/crc agree: %d/%d",
+	ok(bad == 0, "shim deflate (memLevels, random pieces, flushes) read by zlib, adler/crc agree: %d/%d",
 	   n - bad, n);
 
 	/* zlib's streams through the shim's inflate, in random pieces */
