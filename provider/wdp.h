@@ -109,10 +109,12 @@ extern const OSSL_DISPATCH wdp_rsa_signature_functions[];
 extern const OSSL_DISPATCH wdp_rsa_asym_cipher_functions[];
 extern const OSSL_ALGORITHM wdp_ciphers[];
 
-/* Should an AES piece of len bytes go to a queue? (wdp_prov.c) */
+/* Are AES algorithms offered, should a piece of len bytes go to a queue? */
+int wdp_cipher_offered(struct wdp_ctx *prov);
 int wdp_cipher_wanted(struct wdp_ctx *prov, size_t len);
 
 /* Counting helpers: one operation offloaded or done in software. */
 void wdp_count(const char *alg, int offloaded, uint64_t in, uint64_t out);
+void wdp_count_flush(void);	/* this thread's batched software counts */
 
 #endif /* WDP_H */

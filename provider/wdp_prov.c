@@ -46,13 +46,52 @@ static const OSSL_PARAM wdp_param_types[] = {
 	OSSL_PARAM_END
 };
 
+/*
+ * Software operations are counted in batches per thread: a small AES
+ * record costs about a microsecond, and a counter update (a name lookup)
+ * would be a visible part of it. Names are the string literals of this
+ * provider, so the batch compares pointers.
+ */
+#define COUNT_BATCH	64
+#define COUNT_SLOTS	8
+
+static __thread struct {
+	const char *alg;
+	unsigned int n;
+} sw_batch[COUNT_SLOTS];
+
+void wdp_count_flush(void)
+{
+	int i;
+
+	for (i = 0; i < COUNT_SLOTS; i++) {
+		if (sw_batch[i].n)
+			wd_alg_stats_add(sw_batch[i].alg, WD_ALG_FALLBACK, sw_batch[i].n);
+		sw_batch[i].n = 0;
+	}
+}
+
 void wdp_count(const char *alg, int offloaded, uint64_t in, uint64_t out)
 {
-	wd_alg_stats_add(alg, offloaded ? WD_ALG_OFFLOADED : WD_ALG_FALLBACK, 1);
+	int i;
+
 	if (offloaded) {
+		wd_alg_stats_add(alg, WD_ALG_OFFLOADED, 1);
 		wd_alg_stats_add(alg, WD_ALG_BYTES_IN, in);
 		wd_alg_stats_add(alg, WD_ALG_BYTES_OUT, out);
+		return;
 	}
+	for (i = 0; i < COUNT_SLOTS; i++) {
+		if (sw_batch[i].alg != alg && sw_batch[i].n)
+			continue;
+		sw_batch[i].alg = alg;
+		if (++sw_batch[i].n >= COUNT_BATCH) {
+			wd_alg_stats_add(alg, WD_ALG_FALLBACK, sw_batch[i].n);
+			sw_batch[i].n = 0;
+		}
+		return;
+	}
+	wd_alg_stats_add(alg, WD_ALG_FALLBACK, 1);
 }
 
 /* Does this process reach a kernel device that serves AES? Asked once. */
@@ -72,6 +111,13 @@ static int kernel_aes_device(void)
 		found = 0;
 	__atomic_store_n(&answer, found, __ATOMIC_RELEASE);
 	return found;
+}
+
+int wdp_cipher_offered(struct wdp_ctx *prov)
+{
+	if (!prov->offload)
+		return 0;
+	return prov->cipher_threshold != WDP_CIPHER_AUTO || kernel_aes_device();
 }
 
 int wdp_cipher_wanted(struct wdp_ctx *prov, size_t len)
@@ -112,7 +158,6 @@ static int wdp_get_params(void *provctx, OSSL_PARAM params[])
 static const OSSL_ALGORITHM *wdp_query(void *provctx, int operation_id,
 				       int *no_cache)
 {
-	(void)provctx;
 	*no_cache = 0;
 	switch (operation_id) {
 	case OSSL_OP_KEYMGMT:
@@ -122,7 +167,14 @@ static const OSSL_ALGORITHM *wdp_query(void *provctx, int operation_id,
 	case OSSL_OP_ASYM_CIPHER:
 		return wdp_asym_cipher;
 	case OSSL_OP_CIPHER:
-		return wdp_ciphers;
+		/*
+		 * AES is offered only where a queue can take some of it: with
+		 * "auto" on the soft device every AES would stay in software,
+		 * and the layer in between would only cost time (about a
+		 * microsecond per message), so the default provider's AES is
+		 * used directly.
+		 */
+		return wdp_cipher_offered(provctx) ? wdp_ciphers : NULL;
 	}
 	return NULL;
 }
@@ -132,6 +184,7 @@ static void wdp_teardown(void *provctx)
 	struct wdp_ctx *ctx = provctx;
 	int i, j;
 
+	wdp_count_flush();
 	for (i = 0; i < 5; i++)
 		for (j = 0; j < 3; j++)
 			EVP_CIPHER_free(ctx->sw_aes[i][j]);
