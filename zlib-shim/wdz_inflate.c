@@ -54,6 +54,7 @@ static void wdz_inflate_reset_fields(z_streamp strm, struct wdz_state *s)
 	s->stage_end = 0;
 	s->finished = 0;
 	s->dead = 0;
+	s->dev_more = 0;
 	s->last_flush = -2;
 }
 
@@ -236,6 +237,8 @@ static int wdz_inflate_fill(z_streamp strm, struct wdz_state *s, int *more,
 		s->stage_len = (unsigned int)req.produced;
 		s->stage_end = req.end;
 	}
+	/* output left in the device must be asked for even with no input */
+	s->dev_more = req.more;
 	*more = req.more;
 	*progress = req.consumed || req.produced || req.end;
 	return Z_OK;
@@ -246,7 +249,7 @@ static int wdz_inflate_fill(z_streamp strm, struct wdz_state *s, int *more,
 static int wdz_inflate_device(z_streamp strm, struct wdz_state *s, int flush)
 {
 	uInt in0 = strm->avail_in, out0 = strm->avail_out;
-	int more = 0, progress = 1, ret;
+	int more = s->dev_more, progress = 1, ret;
 
 	for (;;) {
 		if (s->stage_pos < s->stage_len) {
