@@ -60,6 +60,17 @@ setup() {
 	[[ "$output" == *"AES-256-XTS"*"@ wd"* ]]
 }
 
+@test "-provider wd on its own: genpkey, dgst -sign and enc work" {
+	run openssl genpkey -provider wd -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$T/own.pem"
+	[ "$status" -eq 0 ]
+	openssl dgst -sha256 -provider wd -sign "$D/k.pem" -out "$T/d.own" "$D/data"
+	openssl dgst -sha256 -sign "$D/k.pem" -out "$T/d.def" "$D/data"
+	cmp "$T/d.own" "$T/d.def"
+	openssl enc -aes-256-ctr -provider wd -K $KEY -iv $IV -in "$D/data" -out "$T/e.own"
+	openssl enc -aes-256-ctr -K $KEY -iv $IV -in "$D/data" -out "$T/e.def"
+	cmp "$T/e.own" "$T/e.def"
+}
+
 @test "genpkey with wd makes a key the default provider accepts" {
 	run openssl genpkey "${WD[@]}" -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$T/g.pem"
 	[ "$status" -eq 0 ]

@@ -42,6 +42,8 @@ struct wdp_ctx {
 	size_t cipher_threshold;	/* updates below this stay in software */
 	unsigned int rsa_min_bits;	/* smaller keys stay in software */
 	int offload;			/* 0: everything in software */
+	int load_default;		/* load "default" beside wd (default 1) */
+	OSSL_FUNC_core_get_libctx_fn *get_libctx;
 	EVP_SIGNATURE *sw_sig;		/* the default provider's RSA, for */
 	EVP_ASYM_CIPHER *sw_asym;	/* its parameter tables */
 	EVP_KEYMGMT *sw_kmgmt;

@@ -9,6 +9,7 @@
  *                     software; "auto" (default): see WDP_CIPHER_AUTO
  *   rsa_min_bits      smaller RSA keys stay in software (default 1024)
  *   offload           0 turns every offload off (counters still count)
+ *   load_default      0: do not load the default provider beside wd
  */
 #include <stdlib.h>
 #include <string.h>
@@ -207,20 +208,25 @@ static const OSSL_DISPATCH wdp_dispatch[] = {
 static void wdp_configure(struct wdp_ctx *ctx, const OSSL_DISPATCH *in)
 {
 	OSSL_FUNC_core_get_params_fn *get_params = NULL;
-	char *thr = NULL, *bits = NULL, *off = NULL;
+	char *thr = NULL, *bits = NULL, *off = NULL, *def = NULL;
 	OSSL_PARAM p[] = {
 		OSSL_PARAM_utf8_ptr("cipher_threshold", &thr, 0),
 		OSSL_PARAM_utf8_ptr("rsa_min_bits", &bits, 0),
 		OSSL_PARAM_utf8_ptr("offload", &off, 0),
+		OSSL_PARAM_utf8_ptr("load_default", &def, 0),
 		OSSL_PARAM_END
 	};
 
 	ctx->cipher_threshold = WDP_CIPHER_AUTO;
 	ctx->rsa_min_bits = WDP_DEF_RSA_MIN_BITS;
 	ctx->offload = 1;
-	for (; in->function_id; in++)
+	ctx->load_default = 1;
+	for (; in->function_id; in++) {
 		if (in->function_id == OSSL_FUNC_CORE_GET_PARAMS)
 			get_params = OSSL_FUNC_core_get_params(in);
+		if (in->function_id == OSSL_FUNC_CORE_GET_LIBCTX)
+			ctx->get_libctx = OSSL_FUNC_core_get_libctx(in);
+	}
 	if (!get_params || !get_params(ctx->core, p))
 		return;
 	if (thr && strcmp(thr, "auto"))
@@ -229,6 +235,8 @@ static void wdp_configure(struct wdp_ctx *ctx, const OSSL_DISPATCH *in)
 		ctx->rsa_min_bits = (unsigned int)strtoul(bits, NULL, 0);
 	if (off)
 		ctx->offload = atoi(off) != 0;
+	if (def)
+		ctx->load_default = atoi(def) != 0;
 }
 
 int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
@@ -256,6 +264,17 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 	ctx->sw_kmgmt = EVP_KEYMGMT_fetch(ctx->libctx, "RSA", WDP_PROPQ_DEFAULT);
 	if (!ctx->sw_sig || !ctx->sw_asym || !ctx->sw_kmgmt)
 		goto err;
+	/*
+	 * wd implements RSA and AES only: make "-provider wd" on its own work
+	 * by having the default provider (RAND, digests, decoders, encoders...)
+	 * beside it in the library context that loads wd. With
+	 * "-provider wd -provider default" this is the same provider, loaded
+	 * once. The core hands providers their library context as an opaque
+	 * pointer; wd links the same libcrypto, so it is that OSSL_LIB_CTX.
+	 */
+	if (ctx->get_libctx && ctx->load_default)
+		OSSL_PROVIDER_try_load((OSSL_LIB_CTX *)ctx->get_libctx(handle),
+				       "default", 1);
 	*out = wdp_dispatch;
 	*provctx = ctx;
 	return 1;
