@@ -16,6 +16,7 @@
 #include "wdz.h"
 
 #define WDZ_DIRECT_MIN	(64u << 10)	/* out buffers this big: no staging */
+#define WDZ_RETRY_REAL	100		/* internal: redo the call in zlib */
 
 /* windowBits as inflateInit2 takes them -> format; -1 when invalid. */
 static int wdz_inflate_format(int window_bits, int *wb)
@@ -199,6 +200,9 @@ static int wdz_inflate_step(z_streamp strm, struct wdz_state *s,
 		return Z_DATA_ERROR;
 	}
 	if (ret) {
+		/* a device that cannot do this stream: zlib, if nothing is lost */
+		if (!strm->total_in && !strm->total_out)
+			return WDZ_RETRY_REAL;
 		strm->msg = (char *)"device error";
 		return Z_STREAM_ERROR;
 	}
@@ -284,6 +288,7 @@ static int wdz_inflate_device(z_streamp strm, struct wdz_state *s, int flush)
 WDZ_EXPORT int inflate(z_streamp strm, int flush)
 {
 	struct wdz_state *s = wdz_state(strm);
+	int ret;
 
 	if (!s)
 		return wdz_real()->inflate(strm, flush);
@@ -304,7 +309,14 @@ WDZ_EXPORT int inflate(z_streamp strm, int flush)
 	}
 	if (s->finished && s->stage_pos == s->stage_len)
 		return Z_STREAM_END;
-	return wdz_inflate_device(strm, s, flush);
+	ret = wdz_inflate_device(strm, s, flush);
+	if (ret == WDZ_RETRY_REAL) {
+		wd_alg_stats_add("inflate", WD_ALG_ERRORS, 1);
+		if (wdz_inflate_to_real(strm, s) != Z_OK)
+			return Z_MEM_ERROR;
+		return wdz_real()->inflate(strm, flush);
+	}
+	return ret;
 }
 
 WDZ_EXPORT int inflateEnd(z_streamp strm)

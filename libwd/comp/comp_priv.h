@@ -29,10 +29,14 @@ struct comp_slot {
 	int busy;
 };
 
+/* What a pooled queue was requested for (the device's algorithms). */
+enum comp_alg { COMP_ALG_DEFLATE, COMP_ALG_ZLIB, COMP_ALG_GZIP, COMP_NR_ALGS };
+
 /* A queue of the pool with what was carved from its share region. */
 struct comp_pq {
 	struct wd_queue q;
 	int share;
+	int alg;			/* enum comp_alg */
 	struct comp_slot slot[COMP_SLOTS];
 	void *shm;			/* share region piece of the slots */
 	int pid;			/* opener: stale after fork */
@@ -63,7 +67,7 @@ struct wd_comp_sess {
 };
 
 /* comp_queue.c: the pool of queues and the request slots */
-struct comp_pq *comp_pq_get(int share, int *err);
+struct comp_pq *comp_pq_get(int share, int alg, int *err);
 void comp_pq_put(struct comp_pq *pq);
 struct comp_slot *comp_slot_get(struct comp_lane *l);
 void comp_slot_put(struct comp_lane *l, struct comp_slot *s);

@@ -19,8 +19,19 @@
 #define COMP_POOL_MAX	64	/* idle queues kept per mode */
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct comp_pq *pool[2];
-static unsigned int pool_len[2];
+static struct comp_pq *pool[2][COMP_NR_ALGS];
+static unsigned int pool_len[2][COMP_NR_ALGS];
+
+/*
+ * The algorithm a queue is asked for: a device lists what it serves
+ * (the kernel's zlib has no gzip wrapper and no priming, so wd_soft.ko
+ * lists "deflate zlib"). Parallel chunks need priming: they ask for a
+ * device that does gzip, which does everything here.
+ */
+static const char *const comp_alg_names[COMP_NR_ALGS] = {
+	[COMP_ALG_DEFLATE] = "deflate", [COMP_ALG_ZLIB] = "zlib",
+	[COMP_ALG_GZIP] = "gzip",
+};
 
 /* Carve the slots' parameter blocks (and bounce buffers) of a new queue. */
 static int comp_pq_slots(struct comp_pq *pq)
@@ -48,14 +59,14 @@ static int comp_pq_slots(struct comp_pq *pq)
 	return 0;
 }
 
-struct comp_pq *comp_pq_get(int share, int *err)
+struct comp_pq *comp_pq_get(int share, int alg, int *err)
 {
 	struct comp_pq *pq;
 
 	pthread_mutex_lock(&pool_lock);
-	while ((pq = pool[share]) != NULL) {
-		pool[share] = pq->next;
-		pool_len[share]--;
+	while ((pq = pool[share][alg]) != NULL) {
+		pool[share][alg] = pq->next;
+		pool_len[share][alg]--;
 		if (pq->pid == getpid())
 			break;
 		/* inherited across fork: only forget it */
@@ -74,8 +85,9 @@ struct comp_pq *comp_pq_get(int share, int *err)
 		return NULL;
 	}
 	pq->share = share;
+	pq->alg = alg;
 	pq->pid = getpid();
-	pq->q.capa.alg = "deflate";
+	pq->q.capa.alg = comp_alg_names[alg];
 	pq->q.capa.flags = share ? WD_CAPA_SHARE_DOMAIN : 0;
 	pq->q.capa.depth = 64;
 	*err = wd_request_queue(&pq->q);
@@ -101,10 +113,10 @@ void comp_pq_put(struct comp_pq *pq)
 		pq->slot[i].req = NULL;
 	}
 	pthread_mutex_lock(&pool_lock);
-	if (pq->pid == getpid() && pool_len[pq->share] < COMP_POOL_MAX) {
-		pq->next = pool[pq->share];
-		pool[pq->share] = pq;
-		pool_len[pq->share]++;
+	if (pq->pid == getpid() && pool_len[pq->share][pq->alg] < COMP_POOL_MAX) {
+		pq->next = pool[pq->share][pq->alg];
+		pool[pq->share][pq->alg] = pq;
+		pool_len[pq->share][pq->alg]++;
 		pq = NULL;
 	}
 	pthread_mutex_unlock(&pool_lock);

@@ -40,6 +40,14 @@ static int comp_setup_check(struct wd_comp_setup *st)
 	return 0;
 }
 
+/* Which device algorithm a session needs (see comp_queue.c). */
+static int comp_alg_of(const struct wd_comp_setup *st)
+{
+	if (st->parallel > 1 || st->format == WD_COMP_GZIP || st->format == WD_COMP_AUTO)
+		return COMP_ALG_GZIP;
+	return st->format == WD_COMP_ZLIB ? COMP_ALG_ZLIB : COMP_ALG_DEFLATE;
+}
+
 static void comp_lane_release(struct comp_lane *l)
 {
 	int err;
@@ -96,7 +104,8 @@ WD_EXPORT int wd_comp_sess_alloc(struct wd_comp_sess **sess,
 	for (i = 0; i < s->setup.parallel; i++, s->nr_lanes++) {
 		struct comp_lane *l = &s->lane[i];
 
-		l->pq = comp_pq_get(!!(s->setup.flags & WD_COMP_F_SHARE_DOMAIN), &ret);
+		l->pq = comp_pq_get(!!(s->setup.flags & WD_COMP_F_SHARE_DOMAIN),
+				    comp_alg_of(&s->setup), &ret);
 		if (!l->pq)
 			goto err;
 		if (i == 0) {
