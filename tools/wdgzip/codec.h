@@ -76,5 +76,7 @@ void zinflater_free(struct zinflater *z);
 
 /* CRC-32 of gzip (the fastest implementation available). */
 uint32_t gz_crc32(uint32_t crc, const uint8_t *buf, size_t len);
+/* The CRC-32 of A then B, from crc(A), crc(B) and the length of B. */
+uint32_t gz_crc32_combine(uint32_t crc_a, uint32_t crc_b, size_t len_b);
 
 #endif

@@ -54,6 +54,11 @@ uint32_t gz_crc32(uint32_t crc, const uint8_t *buf, size_t len)
 #endif
 }
 
+uint32_t gz_crc32_combine(uint32_t crc_a, uint32_t crc_b, size_t len_b)
+{
+	return (uint32_t)crc32_combine(crc_a, crc_b, (z_off_t)len_b);
+}
+
 struct zdeflater {
 	z_stream s;
 };

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,27 +16,61 @@
 #include "gzheader.h"
 #include "wdgzip.h"
 
-/* Input per codec call: big enough to keep every engine busy. */
+/*
+ * Input per codec call: big enough to keep every engine busy between the
+ * sync flushes that end each block. The next block is read (and its CRC
+ * computed) by a helper thread while the engines compress this one.
+ */
 #define BLOCK_SIZE	(8u << 20)
 
-/* Fill buf as far as possible; returns the bytes read (0 at the end). */
-static size_t read_block(int fd, uint8_t *buf, size_t size, const char *name)
-{
-	size_t got = 0;
+struct block {
+	int fd;
+	uint8_t *buf;
+	size_t len;		/* bytes read */
+	int err;		/* errno of a failed read, or 0 */
+	uint32_t crc;		/* CRC-32 of buf[0..len) */
+	pthread_t thread;
+};
 
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
+/* Fill the block as far as possible (0 bytes: the end of the input). */
+static void *read_block(void *arg)
+{
+	struct block *b = arg;
+
+	b->len = 0;
+	b->err = 0;
+	while (b->len < BLOCK_SIZE) {
+		ssize_t n = read(b->fd, b->buf + b->len, BLOCK_SIZE - b->len);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			read_error(name, errno);
+			b->err = errno;
+			break;
 		}
 		if (n == 0)
 			break;
-		got += (size_t)n;
+		b->len += (size_t)n;
 	}
-	return got;
+	b->crc = gz_crc32(0, b->buf, b->len);
+	return NULL;
+}
+
+static void read_start(struct block *b)
+{
+	/* without a thread, read in line: slower, never wrong */
+	if (pthread_create(&b->thread, NULL, read_block, b) != 0) {
+		read_block(b);
+		b->thread = pthread_self();
+	}
+}
+
+static void read_wait(struct block *b, const char *name)
+{
+	if (!pthread_equal(b->thread, pthread_self()))
+		pthread_join(b->thread, NULL);
+	if (b->err)
+		read_error(name, b->err);
 }
 
 static uint32_t header_mtime(const struct gz_file *f)
@@ -58,14 +93,17 @@ static void no_memory(void)
 int compress_file(struct gz_file *f)
 {
 	struct obuf out = { 0 };
+	struct block blk[2], *cur = &blk[0], *next = &blk[1], *t;
 	struct deflater *d;
-	uint8_t *in;
 	uint32_t crc = 0;
-	size_t n;
 	int last;
 
-	in = malloc(BLOCK_SIZE);
-	if (!in || obuf_reserve(&out, 10 + strlen(f->ifname) + 1 + 8))
+	memset(blk, 0, sizeof(blk));
+	blk[0].fd = blk[1].fd = f->ifd;
+	blk[0].buf = malloc(BLOCK_SIZE);
+	blk[1].buf = malloc(BLOCK_SIZE);
+	if (!blk[0].buf || !blk[1].buf ||
+	    obuf_reserve(&out, 10 + strlen(f->ifname) + 1 + 8))
 		no_memory();
 	out.len = gz_header(out.data,
 			    save_orig_name ? base_name(f->ifname) : NULL,
@@ -76,12 +114,15 @@ int compress_file(struct gz_file *f)
 		no_memory();
 	f->bytes_in = 0;
 	f->bytes_out = 0;
+	read_start(cur);
+	read_wait(cur, f->ifname);
 	do {
-		n = read_block(f->ifd, in, BLOCK_SIZE, f->ifname);
-		last = n < BLOCK_SIZE;
-		crc = gz_crc32(crc, in, n);
-		f->bytes_in += (int64_t)n;
-		if (deflater_block(d, in, n, last, &out) != CODEC_OK)
+		last = cur->len < BLOCK_SIZE;
+		if (!last)
+			read_start(next);
+		crc = gz_crc32_combine(crc, cur->crc, cur->len);
+		f->bytes_in += (int64_t)cur->len;
+		if (deflater_block(d, cur->buf, cur->len, last, &out) != CODEC_OK)
 			no_memory();
 		if (last) {
 			if (obuf_reserve(&out, 8))
@@ -92,9 +133,16 @@ int compress_file(struct gz_file *f)
 		write_all(f->ofd, out.data, out.len, f->ofname);
 		f->bytes_out += (int64_t)out.len;
 		out.len = 0;
+		if (!last) {
+			read_wait(next, f->ifname);
+			t = cur;
+			cur = next;
+			next = t;
+		}
 	} while (!last);
 	deflater_free(d);
 	obuf_free(&out);
-	free(in);
+	free(blk[0].buf);
+	free(blk[1].buf);
 	return EXIT_OK;
 }
