@@ -302,9 +302,13 @@ void *wdp_aes_dupctx(void *vctx)
 		if (!c->sw || !EVP_CIPHER_CTX_copy(c->sw, src->sw))
 			goto err;
 	}
-	if (src->route == ROUTE_WD) {
-		if (c->mode == WD_CIPHER_GCM || !wdp_aes_recover(c))
+	if (src->route == ROUTE_WD && c->mode == WD_CIPHER_GCM) {
+		/* a GCM session that has not sent anything can restart anywhere */
+		if (src->wd_started)
 			goto err;
+		c->route = ROUTE_NONE;
+	} else if (src->route == ROUTE_WD && !wdp_aes_to_sw(c)) {
+		goto err;
 	}
 	return c;
 err:

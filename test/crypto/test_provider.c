@@ -256,6 +256,65 @@ static void check_digest_sign(EVP_PKEY *def, EVP_PKEY *wd)
 	EVP_MD_CTX_free(m2);
 }
 
+/* An RSA-PSS key (with restrictions): sign under wd, verify under default. */
+static void check_rsa_pss_key(void)
+{
+	EVP_PKEY *def = NULL, *wd;
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+	unsigned char data[100] = { 1 }, sig[512];
+	size_t siglen = sizeof(sig);
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int ok1 = 0, ok2 = 0;
+
+	if (pc && EVP_PKEY_keygen_init(pc) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(pc, 2048) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_pss_keygen_md_name(pc, "SHA256", NULL) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_pss_keygen_saltlen(pc, 32) > 0)
+		EVP_PKEY_generate(pc, &def);
+	wd = def ? to_wd(def) : NULL;
+	ok1 = wd && EVP_PKEY_is_a(wd, "RSA-PSS") &&
+	      EVP_DigestSignInit_ex(m, NULL, "SHA256", wdctx, WDQ, wd, NULL) &&
+	      EVP_DigestSign(m, sig, &siglen, data, sizeof(data));
+	EVP_MD_CTX_reset(m);
+	ok2 = ok1 && EVP_DigestVerifyInit_ex(m, NULL, "SHA256", NULL, NULL, def, NULL) &&
+	      EVP_DigestVerify(m, sig, siglen, data, sizeof(data)) == 1;
+	ok(ok1 && ok2, "an RSA-PSS key with restrictions: wd signs, default verifies");
+	EVP_MD_CTX_free(m);
+	EVP_PKEY_CTX_free(pc);
+	EVP_PKEY_free(def);
+	EVP_PKEY_free(wd);
+}
+
+/* TLS pre-master secret decryption (RSA_PKCS1_WITH_TLS_PADDING). */
+static void check_tls_padding(EVP_PKEY *def, EVP_PKEY *wd)
+{
+	unsigned char pms[48], c[512], m1[48], m2[48];
+	size_t cl = sizeof(c), l1 = sizeof(m1), l2 = sizeof(m2);
+	unsigned int ver = 0x0303;
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_uint(OSSL_ASYM_CIPHER_PARAM_TLS_CLIENT_VERSION, &ver),
+		OSSL_PARAM_END
+	};
+	EVP_PKEY_CTX *pw = EVP_PKEY_CTX_new_from_pkey(wdctx, wd, WDQ);
+	EVP_PKEY_CTX *pd = EVP_PKEY_CTX_new_from_pkey(NULL, def, NULL);
+	int ok1;
+
+	RAND_bytes(pms, sizeof(pms));
+	pms[0] = 3;
+	pms[1] = 3;
+	ok1 = do_crypt(NULL, NULL, def, 1, RSA_PKCS1_PADDING, NULL, pms, 48, c, &cl) &&
+	      EVP_PKEY_decrypt_init_ex(pw, p) > 0 &&
+	      EVP_PKEY_CTX_set_rsa_padding(pw, RSA_PKCS1_WITH_TLS_PADDING) > 0 &&
+	      EVP_PKEY_decrypt(pw, m1, &l1, c, cl) > 0 &&
+	      EVP_PKEY_decrypt_init_ex(pd, p) > 0 &&
+	      EVP_PKEY_CTX_set_rsa_padding(pd, RSA_PKCS1_WITH_TLS_PADDING) > 0 &&
+	      EVP_PKEY_decrypt(pd, m2, &l2, c, cl) > 0;
+	ok(ok1 && l1 == 48 && !memcmp(m1, pms, 48) && !memcmp(m1, m2, 48),
+	   "TLS pre-master padding with version params: same secret as default");
+	EVP_PKEY_CTX_free(pw);
+	EVP_PKEY_CTX_free(pd);
+}
+
 static void check_keygen(void)
 {
 	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(wdctx, "RSA", WDQ);
@@ -584,6 +643,8 @@ int main(void)
 	   (unsigned long long)(counter("rsa-sign", WD_ALG_OFFLOADED) - sign0),
 	   (unsigned long long)(counter("rsa-decrypt", WD_ALG_OFFLOADED) - dec0));
 	check_digest_sign(def[1], wd[1]);
+	check_rsa_pss_key();
+	check_tls_padding(def[1], wd[1]);
 	check_keygen();
 	check_aes_all();
 	check_async(def[1], wd[1]);
