@@ -7,9 +7,11 @@
  * so matches reach back as in one stream) followed by the chunk. Every
  * chunk but the last ends with a sync flush, i.e. on a byte boundary with a
  * non-final block, so the pieces join by plain concatenation; the last one
- * ends with the final block. Each request also returns the checksum of its
- * chunk, and the wrapper's checksum is their combination (zlib's
- * crc32_combine/adler32_combine). The header and trailer are written here.
+ * ends with the final block. The wrapper's checksum is computed here, as
+ * the input is copied into the chunks: the engines, which are the
+ * bottleneck, do only deflate, and the running value is exact at every
+ * call (zlib's strm->adler promise). The header and trailer are written
+ * here.
  *
  * Chunks go round robin over the lanes (each lane a queue, each queue
  * served by its own engine), two per lane in flight, and their output is
@@ -34,7 +36,6 @@ struct par_job {
 	uint32_t out_cap;
 	uint32_t dict, len;		/* history bytes, chunk bytes */
 	uint32_t out_len, out_pos;
-	uint32_t checksum;
 	int status;
 	int flush;			/* SYNC, or FINISH for the last chunk */
 	int own_bufs;			/* in/out malloc'd here */
@@ -270,10 +271,6 @@ static void par_job_soft(struct wd_comp_sess *s, struct par_job *j)
 	j->status = zs.avail_in || (j->flush == WD_COMP_FINISH && ret != Z_STREAM_END) ?
 		    -ENOSPC : 0;
 	z->deflateEnd(&zs);
-	if (s->setup.format == WD_COMP_GZIP)
-		j->checksum = comp_crc32(0, j->in + j->dict, j->len);
-	else if (s->setup.format == WD_COMP_ZLIB)
-		j->checksum = comp_adler32(1, j->in + j->dict, j->len);
 	wd_alg_stats_add("deflate", WD_ALG_FALLBACK, 1);
 }
 
@@ -311,9 +308,7 @@ static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 	comp_param_fill(s, sl->param, flush);
 	sl->param->format = WD_COMP_RAW;
 	sl->param->dict_len = j->dict;
-	sl->param->check = s->setup.format == WD_COMP_GZIP ? WD_COMP_CHECK_CRC32 :
-			   s->setup.format == WD_COMP_ZLIB ? WD_COMP_CHECK_ADLER32 :
-			   WD_COMP_CHECK_NONE;
+	sl->param->check = WD_COMP_CHECK_NONE;	/* par_take() does it */
 	sl->owner = j;
 	m = &sl->msg;
 	m->opcode = WD_OP_COMPRESS;
@@ -353,7 +348,6 @@ static int par_wait_head(struct wd_comp_sess *s, struct comp_par *p)
 		j = sl->owner;
 		j->status = sl->msg.status;
 		j->out_len = sl->msg.produced;
-		j->checksum = sl->param->checksum;
 		j->out_pos = 0;
 		if (!j->status && (j->out_len > j->out_cap ||
 				   sl->msg.consumed != j->dict + j->len))
@@ -384,7 +378,6 @@ static size_t par_copy(uint8_t *dst, size_t room, const uint8_t *src,
 static void par_drain(struct wd_comp_sess *s, struct comp_par *p,
 		      struct wd_comp_req *req)
 {
-	const struct comp_zlib *z = comp_zlib();
 	uint8_t *dst = req->dst;
 
 	for (;;) {
@@ -412,10 +405,6 @@ static void par_drain(struct wd_comp_sess *s, struct comp_par *p,
 						  &j->out_pos, j->out_len);
 			if (j->out_pos < j->out_len)
 				return;
-			if (s->setup.format == WD_COMP_GZIP)
-				p->check = (uint32_t)z->crc32_combine(p->check, j->checksum, j->len);
-			else if (s->setup.format == WD_COMP_ZLIB)
-				p->check = (uint32_t)z->adler32_combine(p->check, j->checksum, j->len);
 			wd_alg_stats_add("deflate", WD_ALG_BYTES_OUT, j->out_len);
 			j->state = JOB_FREE;
 			p->head++;
@@ -444,6 +433,10 @@ static int par_take(struct wd_comp_sess *s, struct comp_par *p,
 	if (n > chunk - j->len)
 		n = chunk - j->len;
 	memcpy(j->in + j->dict + j->len, (const uint8_t *)req->src + req->consumed, n);
+	if (s->setup.format == WD_COMP_GZIP)
+		p->check = comp_crc32(p->check, j->in + j->dict + j->len, n);
+	else if (s->setup.format == WD_COMP_ZLIB)
+		p->check = comp_adler32(p->check, j->in + j->dict + j->len, n);
 	j->len += (uint32_t)n;
 	req->consumed += n;
 	p->total_in += n;
