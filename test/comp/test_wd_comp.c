@@ -438,6 +438,47 @@ static void test_device_checks(void)
 	wd_release_queue(&q);
 }
 
+/* Share domain: the device touches the share region and nothing else. */
+static void test_share_checks(void)
+{
+	struct wd_queue q = { .capa = { .alg = "deflate", .flags = WD_CAPA_SHARE_DOMAIN } };
+	struct wd_msg m = { 0 }, *done = NULL;
+	struct wd_comp_param *p;
+	uint8_t *in, *out, heap[4096];
+
+	if (wd_request_queue(&q)) {
+		tap_skip_n(3, "no share-domain compression queue");
+		return;
+	}
+	p = wd_preserve_share_memory(&q, 3 * 65536);
+	in = (uint8_t *)p + 65536;
+	out = in + 65536;
+	memcpy(in, corpus, 65536);
+	memcpy(heap, corpus, sizeof(heap));
+	p->format = WD_COMP_GZIP;
+	p->level = 6;
+	p->flush = WD_COMP_FINISH;
+	m.opcode = WD_OP_COMPRESS;
+	m.src = heap;
+	m.src_len = sizeof(heap);
+	m.dst = out;
+	m.dst_len = 65536;
+	m.param = p;
+	m.param_len = sizeof(*p);
+	ok(wd_send(&q, &m) == 0 && wd_recv_sync(&q, (void **)&done) == 1 &&
+	   done->status == -EFAULT, "share domain: source outside the region, -EFAULT");
+	m.src = in;
+	m.src_len = 65536;
+	m.param = heap;
+	ok(wd_send(&q, &m) == 0 && wd_recv_sync(&q, (void **)&done) == 1 &&
+	   done->status == -EFAULT, "share domain: parameter block outside the region, -EFAULT");
+	m.param = p;
+	ok(wd_send(&q, &m) == 0 && wd_recv_sync(&q, (void **)&done) == 1 &&
+	   done->status == 0 && (done->out_flags & WD_CQE_F_END) && done->produced > 18 &&
+	   p->checksum == crc32(0, corpus, 65536), "share domain: all inside, a gzip member");
+	wd_release_queue(&q);
+}
+
 int main(void)
 {
 	tap_plan(0);
@@ -452,6 +493,7 @@ int main(void)
 	test_share_domain();
 	test_member_end();
 	test_device_checks();
+	test_share_checks();
 	free(corpus);
 	return tap_exit();
 }
