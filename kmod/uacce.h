@@ -103,7 +103,7 @@ struct uacce_queue {
 	struct mm_struct *mm;
 	wait_queue_head_t wait;
 	atomic_t wake_pending;
-	struct mutex mutex;
+	struct mutex mutex;		/* state, mapped, ops callbacks */
 	enum uacce_q_state state;
 	bool mapped[UACCE_QFRT_MAX];
 	void *ss_kva;
@@ -130,7 +130,7 @@ struct uacce_device {
 	void *priv;
 	struct cdev cdev;
 	struct device dev;
-	struct mutex mutex;
+	struct mutex mutex;		/* queues, nr_free, removed */
 	struct list_head queues;
 	unsigned int nr_queues;
 	unsigned int nr_free;

@@ -40,6 +40,7 @@ static DEFINE_MUTEX(wd_soft_attach_lock);
 /* Translate [addr, addr + len) of the share region to its kernel address. */
 static void *wd_soft_ss_ptr(struct wd_soft_queue *q, u64 addr, u64 len)
 {
+	/* pairs with the release in uacce_mmap_ss(): size last, then the rest */
 	unsigned long size = smp_load_acquire(&q->uq->ss_size);
 	u64 off;
 
@@ -174,6 +175,7 @@ static void wd_soft_post(struct wd_soft_queue *q, const struct wd_cqe *res)
 	c->flags = res->flags;
 	c->reserved0 = 0;
 	c->reserved1 = 0;
+	/* the entry is whole before the consumer can see its phase */
 	smp_store_release(&c->phase, WD_RING_PHASE(q->cq_tail, q->depth));
 	q->cq_tail++;
 
@@ -196,6 +198,7 @@ static bool wd_soft_sq_pending(struct wd_soft_queue *q)
 {
 	struct wd_sqe *e = &q->sq[q->sq_head & (q->depth - 1)];
 
+	/* pairs with the producer's release: the entry is whole once seen */
 	return smp_load_acquire(&e->phase) == WD_RING_PHASE(q->sq_head, q->depth);
 }
 

@@ -65,6 +65,24 @@ for m in ecb ctr xts; do
 	cp "/lib/modules/$ver/kernel/crypto/$m.ko" "$work/root/lib/wd/crypto/" 2>/dev/null
 done
 
+# Kernel style, when a checkpatch.pl is at hand ($CHECKPATCH, or a tree's).
+checkpatch=${CHECKPATCH:-}
+for c in "$KERNEL_DIR/scripts/checkpatch.pl" /usr/src/linux-headers-*-common/scripts/checkpatch.pl; do
+	[ -z "$checkpatch" ] && [ -f "$c" ] && checkpatch=$c
+done
+if [ -n "$checkpatch" ]; then
+	if perl "$checkpatch" --no-tree --terse --quiet -f "$top_srcdir"/kmod/*.c \
+		"$top_srcdir"/kmod/*.h "$top_srcdir/libwd/include/uacce.h" >"$work/checkpatch.log" 2>&1; then
+		ok "checkpatch.pl: no error or warning in kmod/"
+	else
+		not_ok "checkpatch.pl: no error or warning in kmod/"
+		sed 's/^/# /' "$work/checkpatch.log" | head -n 20
+	fi
+else
+	n=$((n + 1))
+	echo "ok $n - checkpatch.pl # SKIP not in the kernel headers tree (set CHECKPATCH=)"
+fi
+
 # Guest programs, statically linked: a static libwd, then each test.
 if sh "$top_srcdir/test/qemu/build-guest.sh" "$work" >"$work/build.log" 2>&1; then
 	ok "guest test programs built statically"
