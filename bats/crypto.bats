@@ -172,6 +172,19 @@ setup() {
 	[[ "$output" == *"bad decrypt"* ]]
 }
 
+@test "no device (WD_DEVICE names none): wd falls back, same results" {
+	WD_DEVICE=no-such-device openssl dgst -sha256 "${WD[@]}" -sign "$D/k.pem" -out "$T/d.nodev" "$D/data"
+	openssl dgst -sha256 -sign "$D/k.pem" -out "$T/d.def" "$D/data"
+	cmp "$T/d.nodev" "$T/d.def"
+	WD_DEVICE=no-such-device OPENSSL_CONF="$D/wd.cnf" openssl enc -aes-256-cbc -K $KEY -iv $IV -in "$D/data" -out "$T/e.nodev"
+	openssl enc -aes-256-cbc -K $KEY -iv $IV -in "$D/data" -out "$T/e.def"
+	cmp "$T/e.nodev" "$T/e.def"
+	head -c 100 "$D/data" > "$T/m"
+	openssl pkeyutl -encrypt -pubin -inkey "$D/pub.pem" -in "$T/m" -out "$T/c"
+	WD_DEVICE=no-such-device openssl pkeyutl -decrypt "${WD[@]}" -inkey "$D/k.pem" -in "$T/c" -out "$T/m.nodev"
+	cmp "$T/m" "$T/m.nodev"
+}
+
 @test "the example openssl.cnf makes wd the preferred provider" {
 	OPENSSL_CONF="$top_srcdir/provider/examples/openssl.cnf" \
 		openssl dgst -sha256 -sign "$D/k.pem" -out "$T/d.cnf" "$D/data"

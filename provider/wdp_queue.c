@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <openssl/async.h>
@@ -87,6 +88,21 @@ static void wdp_atfork_register(void)
 	pthread_atfork(NULL, NULL, wdp_atfork_child);
 }
 
+/*
+ * When no queue can be opened (no device, all busy), do not try again on
+ * every operation for a while: the software fallback should cost nothing.
+ */
+#define OPEN_RETRY_NS	(200 * 1000 * 1000LL)
+static _Atomic long long open_retry_at;
+
+static long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static struct pool_slot *slot_get(void)
 {
 	struct pool_slot *s;
@@ -106,12 +122,13 @@ static struct pool_slot *slot_get(void)
 	if (s)
 		return s;
 	/* open outside the lock: it may take a while */
-	s = calloc(1, sizeof(*s));
+	s = atomic_load(&open_retry_at) > mono_ns() ? NULL : calloc(1, sizeof(*s));
 	if (s) {
 		s->gen = atomic_load(&pool_gen);
 		if (wd_request_queue(&s->q) == 0)
 			return s;
 		free(s);
+		atomic_store(&open_retry_at, mono_ns() + OPEN_RETRY_NS);
 	}
 	pthread_mutex_lock(&pool_lock);
 	pool_open--;
