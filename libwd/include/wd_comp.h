@@ -171,7 +171,9 @@ struct wd_comp_setup {
 	 * primed with the 32 KiB before it and ended on a byte boundary, and
 	 * the pieces are joined into one valid stream. 0 or 1: one queue,
 	 * stream requests. The output is a valid stream of the same format
-	 * but not byte-identical to zlib's.
+	 * but not byte-identical to zlib's. A chunk the device fails (or that
+	 * a child cannot collect after fork()) is redone in software from the
+	 * input the session holds, and so is the rest of the stream.
 	 */
 	unsigned int parallel;
 	unsigned int chunk_size;	/* parallel piece; 0 means 256 KiB */
@@ -182,7 +184,9 @@ struct wd_comp_sess;
 
 /*
  * A request for wd_comp_stream(), wd_comp_oneshot() or wd_comp_send().
- * Lengths are limited to 4 GiB - 1 by the ring format (-EINVAL above).
+ * A device request carries at most 4 GiB - 1 of src and of dst (the ring
+ * format): stream steps take what fits and report it in consumed/produced;
+ * oneshot and async requests larger than that get -E2BIG.
  */
 struct wd_comp_req {
 	/* in */
