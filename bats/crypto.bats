@@ -223,3 +223,28 @@ setup() {
 	run json_get "$T/s.json" "j['processes'][0]['algorithms']['aes-gcm']['offloaded']"
 	[ "$output" -ge 1 ]
 }
+
+# SSL_MODE_ASYNC: the handshake signatures run inside ASYNC jobs, which
+# pause on wd's wait fd while a completion thread waits for the device.
+@test "s_server -async with wd: TLS works, signatures offloaded from jobs" {
+	openssl req -x509 -new -key "$D/k.pem" -subj /CN=wd-test -days 1 -out "$T/cert.pem" 2>/dev/null
+	port=$((20000 + RANDOM % 20000))
+	openssl s_server "${WD[@]}" -async -accept "$port" -cert "$T/cert.pem" -key "$D/k.pem" \
+		-www < /dev/null > "$T/srv.out" 2>&1 3>&- &
+	srv=$!
+	for _ in $(seq 50); do
+		grep -q ACCEPT "$T/srv.out" && break
+		sleep 0.1
+	done
+	ok=0
+	for _ in 1 2 3; do
+		printf 'GET / HTTP/1.0\r\n\r\n' | openssl s_client -connect 127.0.0.1:$port -quiet 2>/dev/null |
+			grep -q "HTTP/1.0 200 ok" && ok=$((ok + 1))
+	done
+	"$WDCTL" stats --json --pid "$srv" > "$T/s.json" || true
+	kill "$srv"
+	wait "$srv" || true
+	[ "$ok" -eq 3 ]
+	run json_get "$T/s.json" "j['processes'][0]['algorithms']['rsa-sign']['offloaded']"
+	[ "$output" -ge 3 ]
+}

@@ -226,6 +226,35 @@ static void check_gcm_tag_failure(void)
 	ok(ret == -EBADMSG, "GCM with a changed ciphertext: -EBADMSG (got %d)", ret);
 }
 
+/* WD_CIPHER_F_TAG_SNAPSHOT: the tag of the message so far, session goes on. */
+static void check_gcm_snapshot(void)
+{
+	uint8_t key[16] = { 5 }, iv[12] = { 6 }, text[3000], ref_a[16], ref_ab[16];
+	struct wd_cipher_param p;
+	struct wd_msg m;
+	int ctx = wd_ctx_alloc(&q), r1, r2;
+
+	RAND_bytes(text, sizeof(text));
+	ref_crypt(WD_CIPHER_GCM, 1, key, 16, iv, 12, NULL, 0, text, 1000, out_ref, ref_a, 16);
+	ref_crypt(WD_CIPHER_GCM, 1, key, 16, iv, 12, NULL, 0, text, 3000, out_ref, ref_ab, 16);
+	wd_cipher_param_init(&p, WD_CIPHER_GCM, 1, key, 16, iv, 12, 16);
+	p.flags = WD_CIPHER_F_TAG_SNAPSHOT;
+	wd_cipher_msg_init(&m, &p, ctx, WD_SQE_F_FIRST, text, 1000, out_wd, 1000);
+	r1 = wd_cipher_run(&q, &m);
+	ok(r1 == 0 && !memcmp(p.tag, ref_a, 16) && !memcmp(out_wd, out_ref, 1000),
+	   "GCM snapshot: the block's tag is the tag of the first 1000 bytes");
+	p.flags = 0;
+	wd_cipher_msg_init(&m, &p, ctx, WD_SQE_F_LAST, text + 1000, 2000, out_wd + 1000, 2016);
+	r2 = wd_cipher_run(&q, &m);
+	ok(r2 == 0 && !memcmp(out_wd, out_ref, 3000) && !memcmp(out_wd + 3000, ref_ab, 16),
+	   "GCM snapshot: the session went on to the whole message's tag");
+	wd_ctx_free(&q, ctx);
+	wd_cipher_param_init(&p, WD_CIPHER_GCM, 0, key, 16, iv, 12, 16);
+	p.flags = WD_CIPHER_F_TAG_SNAPSHOT;
+	wd_cipher_msg_init(&m, &p, 0, 0, text, 100, out_wd, 100);
+	ok(wd_cipher_run(&q, &m) == -EINVAL, "GCM snapshot on a decryption: -EINVAL");
+}
+
 static void check_errors(void)
 {
 	uint8_t key[16] = { 0 }, iv[16] = { 0 }, buf[64];
@@ -286,6 +315,7 @@ int main(void)
 			}
 	check_in_place();
 	check_gcm_tag_failure();
+	check_gcm_snapshot();
 	check_errors();
 	wd_release_queue(&q);
 	free(in);
