@@ -19,8 +19,8 @@
 #include "inbuf.h"
 #include "wdgzip.h"
 
-#define IN_SIZE		(1u << 20)
-#define OUT_SIZE	(4u << 20)
+#define IN_SIZE		(2u << 20)
+#define OUT_SIZE	(8u << 20)
 
 static struct inbuf in;
 static struct inflater *inf;
