@@ -231,6 +231,71 @@ static void test_output_windows(void)
 	free(back);
 }
 
+/*
+ * Recovery with inflateSync after corrupt data: the shim hands the stream
+ * to zlib, which looks for the next full-flush point.
+ */
+static void test_sync_recovery(void)
+{
+	size_t half = 150000, cap = 4 * half, outs[2];
+	uint8_t *z = malloc(cap), *o[2];
+	z_stream zs = { 0 };
+	int k, rets[2][2];
+
+	real.deflateInit2_(&zs, 6, Z_DEFLATED, 15, 8, 0, ZLIB_VERSION, (int)sizeof(zs));
+	zs.next_out = z;
+	zs.avail_out = (uInt)cap;
+	zs.next_in = corpus;
+	zs.avail_in = (uInt)half;
+	real.deflate(&zs, Z_FULL_FLUSH);
+	zs.next_in = corpus + half;
+	zs.avail_in = (uInt)half;
+	real.deflate(&zs, Z_FINISH);
+	memset(z + zs.total_out / 4, 0xff, 16);	/* in the first half */
+	for (k = 0; k < 2; k++) {
+		z_stream d = { 0 };
+
+		o[k] = malloc(4 * half);
+		if (k)
+			real.inflateInit2_(&d, 15, ZLIB_VERSION, (int)sizeof(d));
+		else
+			inflateInit(&d);
+		d.next_in = z;
+		d.avail_in = (uInt)zs.total_out;
+		d.next_out = o[k];
+		d.avail_out = (uInt)(4 * half);
+		do
+			rets[k][0] = k ? real.inflate(&d, Z_NO_FLUSH) : inflate(&d, Z_NO_FLUSH);
+		while (rets[k][0] == Z_OK);
+		d.next_out = o[k];	/* keep only what follows the sync point */
+		d.avail_out = (uInt)(4 * half);
+		rets[k][1] = inflateSync(&d);
+		if (rets[k][1] == Z_OK)
+			while ((k ? real.inflate(&d, Z_NO_FLUSH) : inflate(&d, Z_NO_FLUSH)) == Z_OK)
+				;
+		outs[k] = 4 * half - d.avail_out;
+		if (k)
+			real.inflateEnd(&d);
+		else
+			inflateEnd(&d);
+	}
+	/*
+	 * Where an error is noticed differs between decoders (zlib may run
+	 * past the flush point before it sees the damage, then finds none);
+	 * what must hold: the same error, and if a flush point is found, the
+	 * data after it exactly.
+	 */
+	ok(rets[0][0] == Z_DATA_ERROR && rets[1][0] == Z_DATA_ERROR &&
+	   (rets[0][1] == Z_DATA_ERROR ||
+	    (rets[0][1] == Z_OK && outs[0] == half && !memcmp(o[0], corpus + half, half))),
+	   "corrupt data, then inflateSync: %d/%d, then %zu bytes (zlib %d/%d, %zu)",
+	   rets[0][0], rets[0][1], outs[0], rets[1][0], rets[1][1], outs[1]);
+	real.deflateEnd(&zs);
+	free(z);
+	free(o[0]);
+	free(o[1]);
+}
+
 /* Corrupt, truncated and trailing-garbage inputs: zlib's return codes. */
 static void test_bad_input(void)
 {
@@ -617,6 +682,7 @@ int main(void)
 	test_roundtrips();
 	test_output_windows();
 	test_bad_input();
+	test_sync_recovery();
 	test_bound();
 	test_memory();
 	test_dictionaries();
