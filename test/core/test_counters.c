@@ -62,12 +62,8 @@ static void child(int ready_fd, int go_fd)
 	test_open(&q, "memcpy", 0, 0);
 	memset(src, 7, sizeof(src));
 	for (i = 0; i < REQS; i++) {
-		memset(&m, 0, sizeof(m));
-		m.opcode = WD_OP_MEMCPY;
-		m.src = src;
-		m.src_len = LEN;
-		m.dst = dst;
-		m.dst_len = i < 10 ? 10 : LEN;	/* 10 failures: -ENOSPC */
+		/* the first 10 fail with -ENOSPC: a destination too short */
+		test_memcpy_msg(&m, src, LEN, dst, i < 10 ? 10 : LEN);
 		test_roundtrip(&q, &m);
 		wd_alg_stats_add("test-alg", WD_ALG_OFFLOADED, 1);
 		wd_alg_stats_add("test-alg", WD_ALG_BYTES_IN, LEN);

@@ -15,12 +15,7 @@ static int copy_status(struct wd_queue *q)
 	char a[64] = "x", b[64];
 	struct wd_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.opcode = WD_OP_MEMCPY;
-	m.src = a;
-	m.src_len = sizeof(a);
-	m.dst = b;
-	m.dst_len = sizeof(b);
+	test_memcpy_msg(&m, a, sizeof(a), b, sizeof(b));
 	return test_roundtrip(q, &m);
 }
 

@@ -69,12 +69,7 @@ static void test_nop_memcpy(void)
 	for (i = 0; i < (int)sizeof(src); i++)
 		src[i] = (char)(rand() & 0xff);
 	memset(dst, 0, sizeof(dst));
-	memset(&m, 0, sizeof(m));
-	m.opcode = WD_OP_MEMCPY;
-	m.src = src;
-	m.src_len = sizeof(src);
-	m.dst = dst;
-	m.dst_len = sizeof(dst);
+	test_memcpy_msg(&m, src, sizeof(src), dst, sizeof(dst));
 	ok(test_roundtrip(&q, &m) == 0 && !memcmp(src, dst, sizeof(src)) &&
 	   m.produced == sizeof(src), "MEMCPY of 4 KiB copies every byte");
 
@@ -99,12 +94,8 @@ static void test_sva_rejects(void)
 	char buf[64];
 
 	test_open(&q, "memcpy", WD_CAPA_SVA, 0);
-	memset(&m, 0, sizeof(m));
-	m.opcode = WD_OP_MEMCPY;
-	m.src = (void *)(uintptr_t)0xffff888000000000ull;	/* kernel address */
-	m.src_len = 64;
-	m.dst = buf;
-	m.dst_len = sizeof(buf);
+	test_memcpy_msg(&m, (void *)(uintptr_t)0xffff888000000000ull,	/* kernel */
+			64, buf, sizeof(buf));
 	ok(test_roundtrip(&q, &m) == -EFAULT, "SVA: kernel address completes with -EFAULT");
 	m.src = (void *)(uintptr_t)16;
 	ok(test_roundtrip(&q, &m) == -EFAULT, "SVA: page-zero address completes with -EFAULT");

@@ -13,12 +13,7 @@ static int copy(struct wd_queue *q, const void *src, void *dst, size_t len)
 {
 	struct wd_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.opcode = WD_OP_MEMCPY;
-	m.src = src;
-	m.src_len = len;
-	m.dst = dst;
-	m.dst_len = len;
+	test_memcpy_msg(&m, src, len, dst, len);
 	return test_roundtrip(q, &m);
 }
 
@@ -58,12 +53,7 @@ int main(void)
 	{
 		struct wd_msg m;
 
-		memset(&m, 0, sizeof(m));
-		m.opcode = WD_OP_MEMCPY;
-		m.src = (void *)(uintptr_t)(UINT64_MAX - 15);
-		m.src_len = 64;
-		m.dst = b;
-		m.dst_len = 64;
+		test_memcpy_msg(&m, (void *)(uintptr_t)(UINT64_MAX - 15), 64, b, 64);
 		ok(test_roundtrip(&q, &m) == -EFAULT, "wrapping address: -EFAULT");
 	}
 	wd_release_queue(&q);

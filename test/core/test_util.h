@@ -27,6 +27,18 @@ static inline void test_open(struct wd_queue *q, const char *alg, unsigned int f
 	}
 }
 
+/* Fill m as a MEMCPY of len bytes from src to a dst of dst_len bytes. */
+static inline void test_memcpy_msg(struct wd_msg *m, const void *src, size_t len,
+				   void *dst, size_t dst_len)
+{
+	memset(m, 0, sizeof(*m));
+	m->opcode = WD_OP_MEMCPY;
+	m->src = src;
+	m->src_len = len;
+	m->dst = dst;
+	m->dst_len = dst_len;
+}
+
 /* Send m and wait for it; returns its status, or a negative wd_ error. */
 static inline int test_roundtrip(struct wd_queue *q, struct wd_msg *m)
 {

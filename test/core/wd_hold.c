@@ -19,12 +19,7 @@ int main(int argc, char **argv)
 	test_open(&q, "memcpy", 0, 0);
 	memset(src, 3, sizeof(src));
 	for (i = 0; i < n; i++) {
-		memset(&m, 0, sizeof(m));
-		m.opcode = WD_OP_MEMCPY;
-		m.src = src;
-		m.src_len = sizeof(src);
-		m.dst = dst;
-		m.dst_len = sizeof(dst);
+		test_memcpy_msg(&m, src, sizeof(src), dst, sizeof(dst));
 		if (test_roundtrip(&q, &m))
 			return 1;
 	}
