@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +25,7 @@
 
 static struct inbuf in;
 static struct inflater *inf;
-static uint8_t *outbuf;
+static uint8_t *outbufs[2], *outbuf;	/* outbuf: the one being filled */
 static int method, part;
 
 static void no_memory(void)
@@ -60,9 +61,61 @@ struct member {
 	uint64_t skip;		/* output already delivered before a restart */
 };
 
+/*
+ * Output is checked (CRC) and written by a helper thread while the device
+ * decodes into the other of two buffers: one job at most in flight.
+ */
+struct writer {
+	pthread_t thread;
+	int active;		/* a job runs in thread */
+	struct gz_file *f;
+	struct member *m;
+	const uint8_t *p;
+	size_t n;
+	int err;		/* errno of a failed write */
+};
+
+static struct writer wr;
+
+static void *write_job(void *arg)
+{
+	struct writer *w = arg;
+	const uint8_t *p = w->p;
+	size_t n = w->n;
+
+	w->m->crc = gz_crc32(w->m->crc, p, n);
+	while (!opt.test && n) {
+		ssize_t k = write(w->f->ofd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			w->err = errno;
+			break;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return NULL;
+}
+
+/* Wait for the job in flight; a write error is fatal, as in gzip. */
+static void writer_wait(void)
+{
+	if (wr.active) {
+		pthread_join(wr.thread, NULL);
+		wr.active = 0;
+	}
+	if (wr.err)
+		write_error(wr.f->ofname, wr.err);
+}
+
+/* Hand out n bytes of output at p, then decode into the other buffer. */
 static void deliver(struct gz_file *f, struct member *m, const uint8_t *p,
 		    size_t n)
 {
+	writer_wait();
+	outbuf = outbufs[outbuf == outbufs[0]];
 	if (m->skip) {
 		size_t drop = m->skip < n ? (size_t)m->skip : n;
 
@@ -72,11 +125,17 @@ static void deliver(struct gz_file *f, struct member *m, const uint8_t *p,
 	}
 	if (!n)
 		return;
-	m->crc = gz_crc32(m->crc, p, n);
 	m->len += n;
 	f->bytes_out += (int64_t)n;
-	if (!opt.test)
-		write_all(f->ofd, p, n, f->ofname);
+	wr.f = f;
+	wr.m = m;
+	wr.p = p;
+	wr.n = n;
+	wr.err = 0;
+	if (pthread_create(&wr.thread, NULL, write_job, &wr) == 0)
+		wr.active = 1;
+	else
+		write_job(&wr);
 }
 
 /* The device failed mid-member: decode it again in software. */
@@ -108,18 +167,21 @@ static void inflate_data(struct gz_file *f, struct member *m)
 		if (in.pos == in.len && inbuf_fill(&in) == 0) {
 			/* as gzip, hand out what was decoded, then fail */
 			deliver(f, m, outbuf, olen);
+			writer_wait();
 			read_error(f->ifname, 0);
 		}
 		ret = inflater_step(inf, in.buf + in.pos, in.len - in.pos,
 				    outbuf + olen, OUT_SIZE - olen, &used, &made,
 				    &end);
 		if (ret == CODEC_DATA_ERROR) {
+			writer_wait();
 			fprintf(stderr, "\n%s: %s: invalid compressed data--format violated\n",
 				program_name, f->ifname);
 			abort_gzip();
 		}
 		if (ret == CODEC_DEVICE_ERROR) {
 			deliver(f, m, outbuf, olen);
+			writer_wait();
 			olen = 0;
 			restart_member(f, m, start);
 			continue;
@@ -136,6 +198,7 @@ static void inflate_data(struct gz_file *f, struct member *m)
 		if (!used && !made && !end && in.pos < in.len &&
 		    inbuf_fill(&in) == 0) {
 			deliver(f, m, outbuf, olen);
+			writer_wait();
 			read_error(f->ifname, 0);
 		}
 	}
@@ -148,6 +211,7 @@ static int inflate_member(struct gz_file *f)
 	int i, err = 0;
 
 	inflate_data(f, &m);
+	writer_wait();		/* m.crc is complete */
 	for (i = 0; i < 4; i++)
 		want_crc |= (uint32_t)inbuf_byte(&in) << (8 * i);
 	for (i = 0; i < 4; i++)
@@ -191,8 +255,13 @@ int decompress_file(struct gz_file *f)
 		return copy_through(f);
 	if (!inf && !(inf = inflater_new()))
 		no_memory();
-	if (!outbuf && !(outbuf = malloc(OUT_SIZE)))
-		no_memory();
+	if (!outbufs[0]) {
+		outbufs[0] = malloc(OUT_SIZE);
+		outbufs[1] = malloc(OUT_SIZE);
+		if (!outbufs[0] || !outbufs[1])
+			no_memory();
+		outbuf = outbufs[0];
+	}
 	for (;;) {
 		ret = inflate_member(f);
 		if (ret != EXIT_OK || input_eof())
