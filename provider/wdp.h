@@ -66,7 +66,8 @@ int wdp_run(struct wd_msg *msg, int rsa_cache);
 
 /*
  * A queue lent to one stream (AES sessions keep their state in the
- * device). wdp_lease_get returns NULL when none can be opened.
+ * device) of algorithm alg ("aes-gcm"...). wdp_lease_get returns -ENODEV
+ * when none can be opened.
  */
 struct wdp_lease {
 	struct wd_queue *q;
@@ -74,7 +75,7 @@ struct wdp_lease {
 	unsigned int gen;		/* fork generation when taken */
 	void *slot;			/* pool internal */
 };
-int wdp_lease_get(struct wdp_lease *l);
+int wdp_lease_get(struct wdp_lease *l, const char *alg);
 /* Send msg on the leased queue and wait: 0 with msg->status, or -errno. */
 int wdp_lease_run(struct wdp_lease *l, struct wd_msg *msg);
 void wdp_lease_put(struct wdp_lease *l);

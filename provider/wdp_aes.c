@@ -98,7 +98,7 @@ void wdp_aes_wd_stop(struct aes_ctx *c)
 /* Choose the message's route for a first piece of len bytes. */
 int wdp_aes_route(struct aes_ctx *c, size_t len)
 {
-	if (wdp_cipher_wanted(c->prov, len) && wdp_lease_get(&c->lease) == 0) {
+	if (wdp_cipher_wanted(c->prov, len) && wdp_lease_get(&c->lease, alg_name(c->mode)) == 0) {
 		c->route = ROUTE_WD;
 		return 1;
 	}

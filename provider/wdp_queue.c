@@ -24,12 +24,24 @@
 #include <sys/eventfd.h>
 #include <openssl/async.h>
 #include "wdp.h"
+#include "wd_cipher.h"
 
 #define POOL_MAX	64	/* queues one process may borrow at once */
 #define REAPERS_MAX	16
 
+/*
+ * Queues are pooled per algorithm, so that each is opened on a device that
+ * serves it (wd_capa.alg): with WD_DEVICE=auto a kernel device comes first,
+ * and it may not serve every operation.
+ */
+static const char *const pool_algs[] = {
+	"rsa", "aes-ecb", "aes-cbc", "aes-ctr", "aes-xts", "aes-gcm"
+};
+#define NR_POOLS	(sizeof(pool_algs) / sizeof(pool_algs[0]))
+
 struct pool_slot {
 	struct wd_queue q;
+	unsigned int kind;		/* index into pool_algs */
 	uint32_t rsa_ctx;		/* key cache session, 0 = none yet */
 	unsigned int gen;
 	struct pool_slot *next;
@@ -37,7 +49,7 @@ struct pool_slot {
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pool_slot *pool_free;
+static struct pool_slot *pool_free[NR_POOLS];
 static int pool_open;
 static atomic_uint pool_gen;
 
@@ -77,7 +89,7 @@ static void wdp_atfork_child(void)
 	 * Inherited queues are dead here and the completion threads do not
 	 * exist: forget them (their memory is the parent's business).
 	 */
-	pool_free = NULL;
+	memset(pool_free, 0, sizeof(pool_free));
 	pool_open = 0;
 	nr_reapers = 0;
 	atomic_fetch_add(&pool_gen, 1);
@@ -93,7 +105,7 @@ static void wdp_atfork_register(void)
  * every operation for a while: the software fallback should cost nothing.
  */
 #define OPEN_RETRY_NS	(200 * 1000 * 1000LL)
-static _Atomic long long open_retry_at;
+static _Atomic long long open_retry_at[NR_POOLS];
 
 static long long mono_ns(void)
 {
@@ -103,15 +115,26 @@ static long long mono_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static struct pool_slot *slot_get(void)
+/* The pool of the algorithm alg ("rsa", "aes-gcm", ...). */
+static unsigned int pool_kind(const char *alg)
+{
+	unsigned int i;
+
+	for (i = 0; alg && i < NR_POOLS; i++)
+		if (!strcmp(pool_algs[i], alg))
+			return i;
+	return 0;
+}
+
+static struct pool_slot *slot_get(unsigned int kind)
 {
 	struct pool_slot *s;
 
 	pthread_once(&atfork_once, wdp_atfork_register);
 	pthread_mutex_lock(&pool_lock);
-	s = pool_free;
+	s = pool_free[kind];
 	if (s) {
-		pool_free = s->next;
+		pool_free[kind] = s->next;
 	} else if (pool_open < POOL_MAX) {
 		pool_open++;
 	} else {
@@ -122,13 +145,15 @@ static struct pool_slot *slot_get(void)
 	if (s)
 		return s;
 	/* open outside the lock: it may take a while */
-	s = atomic_load(&open_retry_at) > mono_ns() ? NULL : calloc(1, sizeof(*s));
+	s = atomic_load(&open_retry_at[kind]) > mono_ns() ? NULL : calloc(1, sizeof(*s));
 	if (s) {
 		s->gen = atomic_load(&pool_gen);
+		s->kind = kind;
+		s->q.capa.alg = pool_algs[kind];
 		if (wd_request_queue(&s->q) == 0)
 			return s;
 		free(s);
-		atomic_store(&open_retry_at, mono_ns() + OPEN_RETRY_NS);
+		atomic_store(&open_retry_at[kind], mono_ns() + OPEN_RETRY_NS);
 	}
 	pthread_mutex_lock(&pool_lock);
 	pool_open--;
@@ -145,8 +170,8 @@ static void slot_put(struct pool_slot *s)
 		return;
 	}
 	pthread_mutex_lock(&pool_lock);
-	s->next = pool_free;
-	pool_free = s;
+	s->next = pool_free[s->kind];
+	pool_free[s->kind] = s;
 	pthread_mutex_unlock(&pool_lock);
 }
 
@@ -257,6 +282,8 @@ static struct reaper *reaper_pick(void)
 		pthread_attr_t attr;
 		pthread_t th;
 
+		if (r)
+			r->q.capa.alg = "rsa";	/* ASYNC jobs only run RSA */
 		if (!r || wd_request_queue(&r->q)) {
 			free(r);
 			break;
@@ -356,7 +383,8 @@ int wdp_run(struct wd_msg *msg, int rsa_cache)
 
 	if (job)
 		return run_async(job, msg, rsa_cache);
-	s = slot_get();
+	s = slot_get(msg->opcode == WD_OP_RSA ? 0 : pool_kind(
+		wd_cipher_alg_name(((const struct wd_cipher_param *)msg->param)->mode)));
 	if (!s)
 		return -ENODEV;
 	if (rsa_cache)
@@ -366,9 +394,9 @@ int wdp_run(struct wd_msg *msg, int rsa_cache)
 	return ret;
 }
 
-int wdp_lease_get(struct wdp_lease *l)
+int wdp_lease_get(struct wdp_lease *l, const char *alg)
 {
-	struct pool_slot *s = slot_get();
+	struct pool_slot *s = slot_get(pool_kind(alg));
 	int id;
 
 	memset(l, 0, sizeof(*l));
