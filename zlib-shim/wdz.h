@@ -49,6 +49,12 @@ void wdz_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Set while the shim calls a real function that may call back into us. */
 extern __thread int wdz_in_real;
 
+/*
+ * No device serves this kind of stream (-ENODEV once): later ones go
+ * straight to zlib instead of looking for devices again on every stream.
+ */
+extern int wdz_no_device[2][WD_COMP_NR_FORMATS];	/* [inflate][format] */
+
 enum wdz_path { WDZ_UNDECIDED, WDZ_DEVICE };
 
 #define WDZ_STAGE	(256u << 10)	/* inflate output staging */

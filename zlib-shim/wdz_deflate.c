@@ -153,12 +153,14 @@ static int wdz_deflate_open(struct wdz_state *s)
 		.parallel = c->parallel,
 		.chunk_size = c->chunk,
 	};
-	int ret = wd_comp_sess_alloc(&s->sess, &st);
+	int ret = wdz_no_device[0][s->format] ? -ENODEV : wd_comp_sess_alloc(&s->sess, &st);
 
 	if (ret == 0 && s->dict_len)
 		ret = wd_comp_sess_set_dict(s->sess, s->dict, s->dict_len);
 	if (ret) {
 		wdz_debug("no compression session: %s", wd_strerror(ret));
+		if (ret == -ENODEV)
+			wdz_no_device[0][s->format] = 1;
 		if (s->sess)
 			wd_comp_sess_free(s->sess);
 		s->sess = NULL;

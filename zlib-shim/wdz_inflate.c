@@ -164,9 +164,11 @@ static int wdz_inflate_decide(z_streamp strm, struct wdz_state *s, int flush)
 		return 0;
 	st.format = s->format;
 	st.window_bits = s->wb;
-	ret = wd_comp_sess_alloc(&s->sess, &st);
+	ret = wdz_no_device[1][s->format] ? -ENODEV : wd_comp_sess_alloc(&s->sess, &st);
 	if (ret) {
 		wdz_debug("no decompression session: %s", wd_strerror(ret));
+		if (ret == -ENODEV)
+			wdz_no_device[1][s->format] = 1;
 		return 0;
 	}
 	s->path = WDZ_DEVICE;

@@ -23,6 +23,7 @@
 #include "wdz.h"
 
 __thread int wdz_in_real;
+int wdz_no_device[2][WD_COMP_NR_FORMATS];
 
 static struct wdz_real real;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
