@@ -57,16 +57,20 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# The example configuration, with the test's paths and a free port. Only
-# the module path is added to openssl-wd.cnf: wd.so comes from the build.
+# The example configuration, with the test's paths and a free port. In
+# openssl-wd.cnf, the module path (wd.so comes from the build) and a
+# cipher_threshold of 4096: "auto" keeps AES in software on the soft
+# device, and the test must see records go through queues.
 nginx_configure() {
 	sed -e "s|@USER@|$(id -un)|; s|@WORKERS@|2|; s|@PREFIX@|$P|g" \
 	    -e "s|@LISTEN@|127.0.0.1:$PORT|; s|@CERT@|$F/cert.pem|" \
 	    -e "s|@KEY@|$F/key.pem|; s|@ROOT@|$F/www|" \
 	    "$EXAMPLES/nginx.conf" > "$P/nginx.conf"
 	sed -e "s|^# module = .*|module = $top_builddir/provider/.libs/wd.so|" \
+	    -e "s|^cipher_threshold = .*|cipher_threshold = 4096|" \
 	    "$EXAMPLES/openssl-wd.cnf" > "$P/openssl-wd.cnf"
 	grep -q "^module = " "$P/openssl-wd.cnf"
+	grep -q "^cipher_threshold = 4096$" "$P/openssl-wd.cnf"
 }
 
 # Start nginx in the foreground (in the background of this shell) and wait
