@@ -196,7 +196,7 @@ setup() {
 
 # TLS through s_server with wd: its counters, read by wdctl while it runs,
 # show the handshake's RSA signature done on a queue.
-@test "s_server with wd: wdctl stats shows rsa-sign offloaded" {
+@test "s_server with wd: wdctl stats shows rsa-sign, rsa-decrypt, aes-gcm offloaded" {
 	openssl req -x509 -new -key "$D/k.pem" -subj /CN=wd-test -days 1 -out "$T/cert.pem" 2>/dev/null
 	port=$((20000 + RANDOM % 20000))
 	OPENSSL_CONF="$D/wd.cnf" openssl s_server -accept "$port" -cert "$T/cert.pem" -key "$D/k.pem" \
@@ -212,11 +212,17 @@ setup() {
 	out12="$output"
 	run bash -c "printf 'GET / HTTP/1.0\r\n\r\n' | openssl s_client -connect 127.0.0.1:$port -quiet 2>/dev/null"
 	out13="$output"
+	# TLS 1.2 RSA key exchange: the pre-master secret decrypted on a queue
+	run bash -c "printf 'GET / HTTP/1.0\r\n\r\n' | openssl s_client -connect 127.0.0.1:$port -cipher AES128-GCM-SHA256 -tls1_2 -quiet 2>/dev/null"
+	outkx="$output"
 	"$WDCTL" stats --json --pid "$srv" > "$T/s.json" || true
 	kill "$srv"
 	wait "$srv" || true
 	[[ "$out12" == *"HTTP/1.0 200 ok"*"Ciphers supported"* ]]
 	[[ "$out13" == *"HTTP/1.0 200 ok"*"Ciphers supported"* ]]
+	[[ "$outkx" == *"HTTP/1.0 200 ok"*"Ciphers supported"* ]]
+	run json_get "$T/s.json" "j['processes'][0]['algorithms']['rsa-decrypt']['offloaded']"
+	[ "$output" -ge 1 ]
 	run json_get "$T/s.json" "j['processes'][0]['algorithms']['rsa-sign']['offloaded']"
 	[ "$status" -eq 0 ]
 	[ "$output" -ge 2 ]

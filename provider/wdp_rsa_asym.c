@@ -5,10 +5,10 @@
  *
  * As for signatures, a default-provider EVP_PKEY_CTX ("sw") keeps every
  * parameter. Decryption sends the private exponentiation to a queue and
- * removes the padding with libcrypto's (constant-time) checks; the TLS
- * pre-master mode, whose implicit rejection lives inside the default
- * provider, and any case the queue cannot serve, go to "sw" whole.
- * Encryption is a public operation: software.
+ * removes the padding with libcrypto's (constant-time) checks, or, for the
+ * TLS pre-master secret, with the constant-time check below; any case the
+ * queue cannot serve goes to "sw" whole. Encryption is a public
+ * operation: software.
  */
 #define OPENSSL_API_COMPAT 0x10101000L	/* the RSA_padding_check_* functions */
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/params.h>
 #include <openssl/proverr.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include "wdp.h"
 
@@ -99,6 +100,54 @@ static int asym_encrypt(void *vctx, unsigned char *out, size_t *outlen,
 	return EVP_PKEY_encrypt(c->sw, out, outlen, in, inlen) > 0;
 }
 
+/* Constant-time helpers: all ones when the condition holds, else zero. */
+static unsigned int ct_is_zero(unsigned int a)
+{
+	return 0u - ((~a & (a - 1)) >> (sizeof(a) * 8 - 1));
+}
+
+static unsigned int ct_eq(unsigned int a, unsigned int b)
+{
+	return ct_is_zero(a ^ b);
+}
+
+#define TLS_PMS_LEN	48	/* SSL_MAX_MASTER_KEY_LENGTH */
+
+/*
+ * The TLS RSA key exchange (RFC 5246 7.4.7.1): the padding and version of
+ * the decrypted block em are checked without a branch or a memory access
+ * that depends on them, and when anything is wrong a random pre-master
+ * secret is returned instead, so that a client learns nothing (no
+ * Bleichenbacher oracle). The result is always 48 bytes.
+ */
+static int tls_premaster(struct asym_ctx *c, unsigned char *out, size_t outsize,
+			 const unsigned char *em, size_t k, unsigned int client_ver,
+			 unsigned int alt_ver)
+{
+	unsigned char rnd[TLS_PMS_LEN];
+	const unsigned char *pms = em + k - TLS_PMS_LEN;
+	unsigned int good, good_ver;
+	size_t i;
+
+	if (outsize < TLS_PMS_LEN || k < TLS_PMS_LEN + 11 ||
+	    RAND_priv_bytes_ex(c->prov->libctx, rnd, sizeof(rnd), 0) <= 0)
+		return -1;
+	good = ct_is_zero(em[0]) & ct_eq(em[1], 2);
+	for (i = 2; i < k - TLS_PMS_LEN - 1; i++)
+		good &= ~ct_is_zero(em[i]);
+	good &= ct_is_zero(em[k - TLS_PMS_LEN - 1]);
+	good_ver = ct_eq(pms[0], (client_ver >> 8) & 0xff) &
+		   ct_eq(pms[1], client_ver & 0xff);
+	if (alt_ver)	/* a public setting: old clients sent this version */
+		good_ver |= ct_eq(pms[0], (alt_ver >> 8) & 0xff) &
+			    ct_eq(pms[1], alt_ver & 0xff);
+	good &= good_ver;
+	for (i = 0; i < TLS_PMS_LEN; i++)
+		out[i] = (unsigned char)((good & pms[i]) | (~good & rnd[i]));
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	return TLS_PMS_LEN;
+}
+
 /*
  * Decrypt on a queue: 1 done (*outlen set), 0 a padding error (on the
  * error stack, as the default provider reports it), -1 not possible here.
@@ -111,6 +160,7 @@ static int asym_decrypt_wd(struct asym_ctx *c, unsigned char *out,
 	void *label = NULL;
 	size_t k = wdp_rsa_key_bytes(c->key), label_len = 0;
 	int pad = 0, len = -1, ret = -1;
+	unsigned int client_ver = 0, alt_ver = 0;
 	unsigned char em[WD_RSA_MAX_BITS / 8];
 	OSSL_PARAM p[] = {
 		OSSL_PARAM_int(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, &pad),
@@ -119,6 +169,8 @@ static int asym_decrypt_wd(struct asym_ctx *c, unsigned char *out,
 		OSSL_PARAM_utf8_string(OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST, mgf1name,
 				       sizeof(mgf1name)),
 		OSSL_PARAM_octet_ptr(OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL, &label, 0),
+		OSSL_PARAM_uint(OSSL_ASYM_CIPHER_PARAM_TLS_CLIENT_VERSION, &client_ver),
+		OSSL_PARAM_uint(OSSL_ASYM_CIPHER_PARAM_TLS_NEGOTIATED_VERSION, &alt_ver),
 		OSSL_PARAM_END
 	};
 	EVP_MD *md = NULL, *mgf1 = NULL;
@@ -126,8 +178,11 @@ static int asym_decrypt_wd(struct asym_ctx *c, unsigned char *out,
 	if (inlen != k || k > sizeof(em) || EVP_PKEY_CTX_get_params(c->sw, p) <= 0)
 		return -1;
 	if (pad != RSA_PKCS1_PADDING && pad != RSA_PKCS1_OAEP_PADDING &&
-	    pad != RSA_NO_PADDING)
-		return -1;	/* TLS pre-master, X9.31: the default provider */
+	    pad != RSA_NO_PADDING && pad != RSA_PKCS1_WITH_TLS_PADDING)
+		return -1;	/* X9.31: the default provider */
+	/* without a client version the default provider reports the error */
+	if (pad == RSA_PKCS1_WITH_TLS_PADDING && (int)client_ver <= 0)
+		return -1;
 	label_len = p[3].return_size;
 	if (pad == RSA_PKCS1_OAEP_PADDING) {
 		md = EVP_MD_fetch(c->prov->libctx, mdname[0] ? mdname : "SHA1",
@@ -152,6 +207,11 @@ static int asym_decrypt_wd(struct asym_ctx *c, unsigned char *out,
 	case RSA_PKCS1_PADDING:
 		len = RSA_padding_check_PKCS1_type_2(out, (int)outsize, em, (int)k,
 						     (int)k);
+		break;
+	case RSA_PKCS1_WITH_TLS_PADDING:
+		len = tls_premaster(c, out, outsize, em, k, client_ver, alt_ver);
+		if (len < 0)
+			ret = -1;	/* not an answer: software does it */
 		break;
 	default:
 		len = RSA_padding_check_PKCS1_OAEP_mgf1(out, (int)outsize, em, (int)k,

@@ -297,6 +297,7 @@ static void check_tls_padding(EVP_PKEY *def, EVP_PKEY *wd)
 	};
 	EVP_PKEY_CTX *pw = EVP_PKEY_CTX_new_from_pkey(wdctx, wd, WDQ);
 	EVP_PKEY_CTX *pd = EVP_PKEY_CTX_new_from_pkey(NULL, def, NULL);
+	uint64_t before = counter("rsa-decrypt", WD_ALG_OFFLOADED);
 	int ok1;
 
 	RAND_bytes(pms, sizeof(pms));
@@ -311,6 +312,18 @@ static void check_tls_padding(EVP_PKEY *def, EVP_PKEY *wd)
 	      EVP_PKEY_decrypt(pd, m2, &l2, c, cl) > 0;
 	ok(ok1 && l1 == 48 && !memcmp(m1, pms, 48) && !memcmp(m1, m2, 48),
 	   "TLS pre-master padding with version params: same secret as default");
+	/* a wrong version inside: no error, 48 random bytes (no oracle) */
+	pms[1] = 1;
+	cl = sizeof(c);
+	l1 = sizeof(m1);
+	ok1 = do_crypt(NULL, NULL, def, 1, RSA_PKCS1_PADDING, NULL, pms, 48, c, &cl) &&
+	      EVP_PKEY_decrypt_init_ex(pw, p) > 0 &&
+	      EVP_PKEY_CTX_set_rsa_padding(pw, RSA_PKCS1_WITH_TLS_PADDING) > 0 &&
+	      EVP_PKEY_decrypt(pw, m1, &l1, c, cl) > 0;
+	ok(ok1 && l1 == 48 && memcmp(m1, pms, 48),
+	   "TLS pre-master with a wrong version: 48 random bytes, no error");
+	ok(counter("rsa-decrypt", WD_ALG_OFFLOADED) == before + 2,
+	   "both TLS pre-master decryptions went through a queue");
 	EVP_PKEY_CTX_free(pw);
 	EVP_PKEY_CTX_free(pd);
 }
