@@ -25,6 +25,7 @@
 #include "comp_zlib.h"
 
 #define PAR_PER_LANE	2
+#define PAR_FIRST_ALLOC	(16u << 10)	/* first input room of a job */
 
 enum job_state { JOB_FREE, JOB_FILLING, JOB_SENT, JOB_DONE };
 
@@ -33,7 +34,7 @@ struct par_job {
 	struct comp_lane *lane;
 	struct comp_slot *slot;		/* while sent */
 	uint8_t *in, *out;		/* device-visible */
-	uint32_t out_cap;
+	uint32_t in_cap, out_cap;
 	uint32_t dict, len;		/* history bytes, chunk bytes */
 	uint32_t out_len, out_pos;
 	int status;
@@ -50,6 +51,7 @@ struct comp_par {
 	int header_done, finishing, trailer_done, ended;
 	int flush_sent;			/* a flush job went out, not drained yet */
 	int soft;			/* the device failed: chunks done here */
+	int offloaded;			/* counted as an offloaded stream */
 	int no_dict;			/* after a full flush: no history */
 	uint32_t check;
 	uint64_t total_in;
@@ -64,7 +66,6 @@ static struct par_job *par_at(struct comp_par *p, unsigned long i)
 int comp_par_init(struct wd_comp_sess *s)
 {
 	struct comp_par *p = calloc(1, sizeof(*p));
-	uint32_t chunk = s->setup.chunk_size;
 	unsigned int i;
 
 	if (!p)
@@ -78,16 +79,16 @@ int comp_par_init(struct wd_comp_sess *s)
 		struct par_job *j = &p->job[i];
 
 		j->lane = &s->lane[i % s->nr_lanes];
-		j->out_cap = (uint32_t)wd_comp_bound(NULL, chunk);
-		if (j->lane->pq->share) {
+		if (j->lane->pq && j->lane->pq->share) {
 			/* the slot's bounce buffers are the only memory allowed */
 			struct comp_slot *sl = &j->lane->pq->slot[i / s->nr_lanes];
 
 			j->in = sl->bin;
 			j->out = sl->bout;
+			j->in_cap = COMP_BOUNCE;
 			j->out_cap = COMP_BOUNCE + COMP_BOUNCE / 4;
 		} else {
-			j->own_bufs = 1;	/* allocated on first use */
+			j->own_bufs = 1;	/* grown as data comes */
 		}
 	}
 	comp_par_reset(s);
@@ -182,7 +183,7 @@ void comp_par_reset(struct wd_comp_sess *s)
 	for (i = 0; i < s->nr_lanes; i++) {
 		unsigned int k;
 
-		for (k = 0; k < COMP_SLOTS; k++)
+		for (k = 0; s->lane[i].pq && k < COMP_SLOTS; k++)
 			s->lane[i].pq->slot[k].busy = 0;
 	}
 	for (i = 0; i < p->nr_jobs; i++) {
@@ -196,29 +197,57 @@ void comp_par_reset(struct wd_comp_sess *s)
 	p->check = par_check_init(s);
 	p->err = 0;
 	p->soft = 0;
+	p->offloaded = 0;
 	par_header(s, p);
 }
 
 /*
- * Begin filling job j: prime it with the history before it. Buffers are
- * allocated on first use: a small stream only ever touches its first job,
- * and a program may hold many streams.
+ * Job buffers of the library's own (SVA) grow with the data: a small
+ * stream, and a program may hold many, costs little.
  */
+static int par_grow_in(struct wd_comp_sess *s, struct par_job *j, uint32_t need)
+{
+	uint32_t max = WD_COMP_WINDOW + s->setup.chunk_size, cap = j->in_cap;
+	uint8_t *n;
+
+	if (need <= cap)
+		return 0;
+	if (!j->own_bufs)
+		return -ENOSPC;		/* cannot happen: bounce >= window + chunk */
+	while (cap < need)
+		cap = cap ? 2 * cap : need;
+	cap = cap > max ? max : cap;
+	n = realloc(j->in, cap);
+	if (!n)
+		return -ENOMEM;
+	j->in = n;
+	j->in_cap = cap;
+	return 0;
+}
+
+static int par_grow_out(struct par_job *j)
+{
+	uint32_t need = (uint32_t)wd_comp_bound(NULL, j->len);
+	uint8_t *n;
+
+	if (need <= j->out_cap || !j->own_bufs)
+		return 0;
+	n = realloc(j->out, need);
+	if (!n)
+		return -ENOMEM;
+	j->out = n;
+	j->out_cap = need;
+	return 0;
+}
+
+/* Begin filling job j: prime it with the history before it. */
 static int par_job_start(struct wd_comp_sess *s, struct comp_par *p,
 			 struct par_job *j)
 {
 	struct par_job *prev = p->tail ? par_at(p, p->tail - 1) : NULL;
 
-	if (!j->in) {
-		j->in = malloc(WD_COMP_WINDOW + s->setup.chunk_size);
-		j->out = malloc(j->out_cap);
-		if (!j->in || !j->out) {
-			free(j->in);
-			free(j->out);
-			j->in = j->out = NULL;
-			return -ENOMEM;
-		}
-	}
+	if (par_grow_in(s, j, WD_COMP_WINDOW + PAR_FIRST_ALLOC))
+		return -ENOMEM;
 
 	j->dict = 0;
 	j->len = 0;
@@ -239,9 +268,10 @@ static int par_job_start(struct wd_comp_sess *s, struct comp_par *p,
 }
 
 /*
- * The same chunk compressed here with zlib: what a failed device (or a
- * queue inherited across fork(), whose engine is in the parent) leaves
- * undone. The chunk's input is still in j->in, so nothing is lost.
+ * A chunk compressed here with zlib: a piece too small to be worth a round
+ * trip, or what a failed device (or a queue inherited across fork(), whose
+ * engine is in the parent) leaves undone; the chunk's input is still in
+ * j->in, so nothing is lost. Counted as a fallback.
  */
 static void par_job_soft(struct wd_comp_sess *s, struct par_job *j)
 {
@@ -255,7 +285,7 @@ static void par_job_soft(struct wd_comp_sess *s, struct par_job *j)
 	j->state = JOB_DONE;
 	j->slot = NULL;
 	j->status = -ENOMEM;
-	if (!z || z->deflateInit2_(&zs, level, Z_DEFLATED, -(wb < 9 ? 9 : wb),
+	if (par_grow_out(j) || !z || z->deflateInit2_(&zs, level, Z_DEFLATED, -(wb < 9 ? 9 : wb),
 				   s->setup.mem_level ? s->setup.mem_level : 8,
 				   s->setup.strategy, ZLIB_VERSION, (int)sizeof(zs)) != Z_OK)
 		return;
@@ -298,9 +328,24 @@ static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 	int ret;
 
 	j->flush = flush;
-	if (s->par->soft) {
+	/*
+	 * Small pieces (a short stream, a message between two sync flushes)
+	 * cost less here than a round trip to an engine.
+	 */
+	if (s->par->soft || j->len < comp_inline_max()) {
 		par_job_soft(s, j);
 		return 0;
+	}
+	if (par_grow_out(j))
+		return -ENOMEM;
+	if (!l->pq && comp_lane_open(s, l)) {
+		par_go_soft(s, s->par);	/* no queue: the stream is done here */
+		par_job_soft(s, j);
+		return 0;
+	}
+	if (!s->par->offloaded) {
+		wd_alg_stats_add("deflate", WD_ALG_OFFLOADED, 1);
+		s->par->offloaded = 1;
 	}
 	sl = comp_slot_get(l);
 	if (!sl)
@@ -432,6 +477,8 @@ static int par_take(struct wd_comp_sess *s, struct comp_par *p,
 	n = req->src_len - req->consumed;
 	if (n > chunk - j->len)
 		n = chunk - j->len;
+	if (par_grow_in(s, j, j->dict + j->len + (uint32_t)n))
+		return -ENOMEM;
 	memcpy(j->in + j->dict + j->len, (const uint8_t *)req->src + req->consumed, n);
 	if (s->setup.format == WD_COMP_GZIP)
 		p->check = comp_crc32(p->check, j->in + j->dict + j->len, n);
@@ -483,10 +530,7 @@ int comp_par_stream(struct wd_comp_sess *s, struct wd_comp_req *req)
 
 	req->consumed = req->produced = 0;
 	req->end = req->more = 0;
-	if (!p->header_done) {
-		wd_alg_stats_add("deflate", WD_ALG_OFFLOADED, 1);
-		p->header_done = 1;
-	}
+	p->header_done = 1;
 	if (p->finishing && req->src_len)
 		return req->status = -EINVAL;	/* no input after FINISH */
 	for (;;) {

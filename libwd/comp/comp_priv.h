@@ -79,6 +79,11 @@ int comp_slot_send(struct comp_lane *l, struct comp_slot *s);
 struct comp_slot *comp_lane_wait(struct comp_lane *l, int wait, int *err);
 const char *comp_alg_name(const struct wd_comp_sess *s);
 
+/* wd_comp.c: open lane l's queue now (parallel sessions open them late) */
+int comp_lane_open(struct wd_comp_sess *s, struct comp_lane *l);
+/* pieces below this many bytes are compressed in the library */
+uint32_t comp_inline_max(void);
+
 /* comp_par.c: one deflate stream over several lanes */
 int comp_par_init(struct wd_comp_sess *s);
 void comp_par_free(struct wd_comp_sess *s);

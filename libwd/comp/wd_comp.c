@@ -63,6 +63,35 @@ static void comp_lane_release(struct comp_lane *l)
 	l->pq = NULL;
 }
 
+int comp_lane_open(struct wd_comp_sess *s, struct comp_lane *l)
+{
+	int ret;
+
+	l->pq = comp_pq_get(!!(s->setup.flags & WD_COMP_F_SHARE_DOMAIN),
+			    comp_alg_of(&s->setup), &ret);
+	if (!l->pq)
+		return ret;
+	if (l == &s->lane[0] && s->nr_lanes == 1) {	/* stream requests */
+		ret = wd_ctx_alloc(&l->pq->q);
+		if (ret < 0) {
+			comp_pq_put(l->pq);
+			l->pq = NULL;
+			return ret;
+		}
+		l->ctx_id = (uint32_t)ret;
+	}
+	return 0;
+}
+
+uint32_t comp_inline_max(void)
+{
+	static long v = -1;
+
+	if (v < 0)
+		v = wd_env_long("WD_COMP_INLINE_MAX", 8192, 0, 1L << 30);
+	return (uint32_t)v;
+}
+
 WD_EXPORT void wd_comp_sess_free(struct wd_comp_sess *s)
 {
 	unsigned int i;
@@ -101,22 +130,18 @@ WD_EXPORT int wd_comp_sess_alloc(struct wd_comp_sess **sess,
 		ret = -ENOMEM;
 		goto err;
 	}
-	for (i = 0; i < s->setup.parallel; i++, s->nr_lanes++) {
-		struct comp_lane *l = &s->lane[i];
-
-		l->pq = comp_pq_get(!!(s->setup.flags & WD_COMP_F_SHARE_DOMAIN),
-				    comp_alg_of(&s->setup), &ret);
-		if (!l->pq)
+	s->nr_lanes = s->setup.parallel;
+	for (i = 0; i < s->nr_lanes; i++) {
+		/*
+		 * A parallel stream takes its queues when it first sends a
+		 * chunk (a short stream needs none), except on share-domain
+		 * queues whose region holds the chunk buffers.
+		 */
+		if (s->nr_lanes > 1 && !(s->setup.flags & WD_COMP_F_SHARE_DOMAIN))
+			break;
+		ret = comp_lane_open(s, &s->lane[i]);
+		if (ret)
 			goto err;
-		if (i == 0) {
-			ret = wd_ctx_alloc(&l->pq->q);
-			if (ret < 0) {
-				comp_pq_put(l->pq);
-				l->pq = NULL;
-				goto err;
-			}
-			l->ctx_id = (uint32_t)ret;
-		}
 	}
 	if (s->setup.parallel > 1) {
 		ret = comp_par_init(s);
@@ -215,12 +240,13 @@ static int comp_slot_complete(struct wd_comp_sess *s, struct comp_slot *sl,
 
 static size_t comp_max_in(const struct wd_comp_sess *s)
 {
-	return s->lane[0].pq->share ? COMP_BOUNCE : COMP_MAX_LEN;
+	return (s->setup.flags & WD_COMP_F_SHARE_DOMAIN) ? COMP_BOUNCE : COMP_MAX_LEN;
 }
 
 static size_t comp_max_out(const struct wd_comp_sess *s)
 {
-	return s->lane[0].pq->share ? COMP_BOUNCE + COMP_BOUNCE / 4 : COMP_MAX_LEN;
+	return (s->setup.flags & WD_COMP_F_SHARE_DOMAIN) ? COMP_BOUNCE + COMP_BOUNCE / 4 :
+	       COMP_MAX_LEN;
 }
 
 /* One device request, synchronously; req's out fields are this step's. */
@@ -228,10 +254,13 @@ static int comp_step_sync(struct wd_comp_sess *s, struct wd_comp_req *req,
 			  int stream)
 {
 	struct comp_lane *l = &s->lane[0];
-	struct comp_slot *sl = comp_slot_get(l), *done;
+	struct comp_slot *sl, *done;
 	size_t in = req->src_len, out = req->dst_len;
 	int ret;
 
+	if (!l->pq && (ret = comp_lane_open(s, l)) != 0)
+		return ret;
+	sl = comp_slot_get(l);
 	if (!sl)
 		return -EBUSY;
 	if (in > comp_max_in(s))
@@ -299,7 +328,7 @@ static int comp_prime(struct wd_comp_sess *s)
 	struct wd_comp_req r = { 0 };
 	int ret;
 
-	if (s->lane[0].pq->share && s->dict_len > COMP_BOUNCE)
+	if ((s->setup.flags & WD_COMP_F_SHARE_DOMAIN) && s->dict_len > COMP_BOUNCE)
 		return -EINVAL;
 	r.src = s->dict;
 	r.src_len = s->dict_len;
