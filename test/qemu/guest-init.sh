@@ -34,7 +34,7 @@ echo "@@T init 1..$n"
 while read -r name cmd; do
 	[ -n "$name" ] || continue
 	echo "@@R $name $(cut -d" " -f1 /proc/uptime)"
-	( cd /tmp && eval "timeout 120 $cmd"; echo "@@X $name $?" ) 2>&1 |
+	( cd /tmp && eval "timeout 300 $cmd"; echo "@@X $name $?" ) 2>&1 |
 		sed "s/^@@X /@@X /;t;s/^/@@T $name /"
 done < /etc/wd-tests
 

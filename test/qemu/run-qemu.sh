@@ -9,7 +9,9 @@
 #   QEMU        qemu-system-x86_64 (empty: none)
 #   CC          the C compiler
 #   top_srcdir, top_builddir (absolute)
-# Optional: KMOD_QEMU_TIMEOUT (seconds, default 420), KMOD_BUSYBOX.
+# Optional: KMOD_QEMU_TIMEOUT (seconds, default 600; 2400 with
+# KMOD_QEMU_FULL=1, which adds the long libwd suites), KMOD_BUSYBOX,
+# CHECKPATCH (path of checkpatch.pl).
 set -u
 
 n=0
@@ -98,7 +100,10 @@ chmod 755 "$work/root/init"
 cp "$work/tests.list" "$work/root/etc/wd-tests"
 (cd "$work/root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
-timeout "${KMOD_QEMU_TIMEOUT:-420}" "$QEMU" -m 512 -smp 2 -nographic \
+# a hang must fail the run, not stall it; a loaded machine needs slack
+qtimeout=${KMOD_QEMU_TIMEOUT:-600}
+[ -n "${KMOD_QEMU_FULL:-}" ] && [ -z "${KMOD_QEMU_TIMEOUT:-}" ] && qtimeout=2400
+timeout "$qtimeout" "$QEMU" -m 512 -smp 2 -nographic \
 	-no-reboot -net none -kernel "$vmlinuz" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 quiet loglevel=1 panic=-1" \
 	</dev/null >"$work/console.log" 2>&1
