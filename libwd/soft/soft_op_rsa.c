@@ -35,6 +35,7 @@ struct rsa_state {
 	uint8_t *comp;
 	size_t comp_len;
 	EVP_PKEY *pkey;
+	EVP_PKEY_CTX *op_ctx;	/* ready for the block's operation */
 };
 
 static void rsa_state_free(void *arg)
@@ -43,6 +44,7 @@ static void rsa_state_free(void *arg)
 
 	if (!st)
 		return;
+	EVP_PKEY_CTX_free(st->op_ctx);
 	EVP_PKEY_free(st->pkey);
 	free(st->comp);
 	free(st);
@@ -85,7 +87,7 @@ static EVP_PKEY *rsa_pkey_new(const struct wd_rsa_param *p, const uint8_t *comp)
 /* The prepared key of this request: cached in the session when there is one. */
 static int rsa_key_get(struct soft_queue *q, const struct wd_sqe *sqe,
 		       const struct wd_rsa_param *p, const uint8_t *comp,
-		       EVP_PKEY **pkey, struct rsa_state **tmp)
+		       struct rsa_state **key, struct rsa_state **tmp)
 {
 	size_t comp_len = wd_rsa_param_comp_len(p);
 	struct soft_ctx *c = NULL;
@@ -99,7 +101,7 @@ static int rsa_key_get(struct soft_queue *q, const struct wd_sqe *sqe,
 		if (st && st->comp_len == comp_len &&
 		    !memcmp(&st->hdr, p, sizeof(*p)) &&
 		    !memcmp(st->comp, comp, comp_len)) {
-			*pkey = st->pkey;
+			*key = st;
 			return 0;
 		}
 	}
@@ -117,7 +119,7 @@ static int rsa_key_get(struct soft_queue *q, const struct wd_sqe *sqe,
 	memcpy(st->comp, comp, comp_len);
 	st->comp_len = comp_len;
 	st->hdr = *p;
-	*pkey = st->pkey;
+	*key = st;
 	if (c) {
 		soft_ctx_reset(c);
 		c->state = st;
@@ -130,30 +132,37 @@ static int rsa_key_get(struct soft_queue *q, const struct wd_sqe *sqe,
 }
 
 /* out = in ^ (e or d) mod n, in and out exactly k bytes. */
-static int rsa_raw(EVP_PKEY *pkey, int private, const uint8_t *in, size_t k,
-		   uint8_t *out)
+static int rsa_raw(struct rsa_state *st, const uint8_t *in, size_t k, uint8_t *out)
 {
-	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(wd_crypto_libctx(), pkey,
-						      WD_CRYPTO_PROPQ);
+	int private = st->hdr.op == WD_RSA_PRIVATE_CRT;
 	size_t outlen = k;
-	int ok;
 
-	ok = pc && (private ? EVP_PKEY_decrypt_init(pc) : EVP_PKEY_encrypt_init(pc)) > 0 &&
-	     EVP_PKEY_CTX_set_rsa_padding(pc, RSA_NO_PADDING) > 0 &&
-	     (private ? EVP_PKEY_decrypt(pc, out, &outlen, in, k) :
-			EVP_PKEY_encrypt(pc, out, &outlen, in, k)) > 0 &&
-	     outlen == k;
-	EVP_PKEY_CTX_free(pc);
-	return ok ? 0 : -EINVAL;
+	if (!st->op_ctx) {
+		/* kept with the cached key: set up once per key, not per request */
+		st->op_ctx = EVP_PKEY_CTX_new_from_pkey(wd_crypto_libctx(), st->pkey,
+							WD_CRYPTO_PROPQ);
+		if (!st->op_ctx ||
+		    (private ? EVP_PKEY_decrypt_init(st->op_ctx) :
+			       EVP_PKEY_encrypt_init(st->op_ctx)) <= 0 ||
+		    EVP_PKEY_CTX_set_rsa_padding(st->op_ctx, RSA_NO_PADDING) <= 0) {
+			EVP_PKEY_CTX_free(st->op_ctx);
+			st->op_ctx = NULL;
+			return -ENOMEM;
+		}
+	}
+	if ((private ? EVP_PKEY_decrypt(st->op_ctx, out, &outlen, in, k) :
+		       EVP_PKEY_encrypt(st->op_ctx, out, &outlen, in, k)) <= 0 ||
+	    outlen != k)
+		return -EINVAL;
+	return 0;
 }
 
 static long rsa_exp(struct soft_queue *q, const struct wd_sqe *sqe,
 		    const struct wd_rsa_param *p, const uint8_t *comp,
 		    const uint8_t *src, uint8_t *dst)
 {
-	struct rsa_state *tmp = NULL;
+	struct rsa_state *tmp = NULL, *key;
 	uint8_t in[WD_RSA_MAX_BITS / 8];
-	EVP_PKEY *pkey;
 	size_t k = p->len[WD_RSA_N];
 	long ret;
 
@@ -162,12 +171,12 @@ static long rsa_exp(struct soft_queue *q, const struct wd_sqe *sqe,
 		return -EINVAL;
 	if (sqe->dst_len < k)
 		return -ENOSPC;
-	ret = rsa_key_get(q, sqe, p, comp, &pkey, &tmp);
+	ret = rsa_key_get(q, sqe, p, comp, &key, &tmp);
 	if (ret)
 		return ret;
 	memset(in, 0, k - sqe->src_len);
 	memcpy(in + k - sqe->src_len, src, sqe->src_len);
-	ret = rsa_raw(pkey, p->op == WD_RSA_PRIVATE_CRT, in, k, dst);
+	ret = rsa_raw(key, in, k, dst);
 	OPENSSL_cleanse(in, k);
 	rsa_state_free(tmp);
 	return ret ? ret : (long)k;
