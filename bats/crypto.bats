@@ -202,7 +202,7 @@ setup() {
 	OPENSSL_CONF="$D/wd.cnf" openssl s_server -accept "$port" -cert "$T/cert.pem" -key "$D/k.pem" \
 		-www < /dev/null > "$T/srv.out" 2>&1 3>&- &
 	srv=$!
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do	# up to 20 s on a loaded machine
 		grep -q ACCEPT "$T/srv.out" && break
 		sleep 0.1
 	done
@@ -238,7 +238,7 @@ setup() {
 	openssl s_server "${WD[@]}" -async -accept "$port" -cert "$T/cert.pem" -key "$D/k.pem" \
 		-www < /dev/null > "$T/srv.out" 2>&1 3>&- &
 	srv=$!
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do	# up to 20 s on a loaded machine
 		grep -q ACCEPT "$T/srv.out" && break
 		sleep 0.1
 	done
