@@ -256,6 +256,44 @@ static void check_digest_sign(EVP_PKEY *def, EVP_PKEY *wd)
 	EVP_MD_CTX_free(m2);
 }
 
+/* dup, get_params, verify_recover and a copied digest-sign context. */
+static void check_key_ops(EVP_PKEY *def, EVP_PKEY *wd)
+{
+	static const struct pad p = { "pkcs1", RSA_PKCS1_PADDING, "SHA256", 0 };
+	unsigned char tbs[32] = { 3 }, s1[512], s2[512], s3[512], rec[512];
+	size_t l1 = sizeof(s1), l2 = sizeof(s2), l3 = sizeof(s3), rl = sizeof(rec);
+	EVP_PKEY *dup = EVP_PKEY_dup(wd);
+	EVP_MD_CTX *m = EVP_MD_CTX_new(), *m2 = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pc;
+	int ok1;
+
+	ok(dup && EVP_PKEY_eq(dup, def) == 1 && do_sign(wdctx, WDQ, dup, &p, tbs, 32, s1, &l1) &&
+	   do_sign(NULL, NULL, def, &p, tbs, 32, s2, &l2) && l1 == l2 && !memcmp(s1, s2, l1),
+	   "a duplicated wd key signs as the original");
+	ok(EVP_PKEY_get_security_bits(wd) == EVP_PKEY_get_security_bits(def) &&
+	   EVP_PKEY_get_size(wd) == EVP_PKEY_get_size(def) &&
+	   EVP_PKEY_get_bits(wd) == EVP_PKEY_get_bits(def),
+	   "bits, security bits and max size equal the default's");
+	/* verify_recover (PKCS#1 v1.5 with the digest: gives the hash back) */
+	pc = EVP_PKEY_CTX_new_from_pkey(wdctx, wd, WDQ);
+	ok1 = pc && EVP_PKEY_verify_recover_init(pc) > 0 &&
+	      EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) > 0 &&
+	      EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) > 0 &&
+	      EVP_PKEY_verify_recover(pc, rec, &rl, s2, l2) > 0;
+	ok(ok1 && rl == 32 && !memcmp(rec, tbs, 32), "verify_recover gives the hash back");
+	EVP_PKEY_CTX_free(pc);
+	/* a digest-sign context copied halfway (dupctx) finishes alike */
+	ok1 = EVP_DigestSignInit_ex(m, NULL, "SHA256", wdctx, WDQ, wd, NULL) &&
+	      EVP_DigestSignUpdate(m, tbs, 10) && EVP_MD_CTX_copy_ex(m2, m) &&
+	      EVP_DigestSignUpdate(m, tbs + 10, 22) && EVP_DigestSignUpdate(m2, tbs + 10, 22);
+	l1 = sizeof(s1);
+	ok1 = ok1 && EVP_DigestSignFinal(m, s1, &l1) && EVP_DigestSignFinal(m2, s3, &l3);
+	ok(ok1 && l1 == l3 && !memcmp(s1, s3, l1), "a copied digest-sign context signs alike");
+	EVP_MD_CTX_free(m);
+	EVP_MD_CTX_free(m2);
+	EVP_PKEY_free(dup);
+}
+
 /* An RSA-PSS key (with restrictions): sign under wd, verify under default. */
 static void check_rsa_pss_key(void)
 {
@@ -656,6 +694,7 @@ int main(void)
 	   (unsigned long long)(counter("rsa-sign", WD_ALG_OFFLOADED) - sign0),
 	   (unsigned long long)(counter("rsa-decrypt", WD_ALG_OFFLOADED) - dec0));
 	check_digest_sign(def[1], wd[1]);
+	check_key_ops(def[1], wd[1]);
 	check_rsa_pss_key();
 	check_tls_padding(def[1], wd[1]);
 	check_keygen();
