@@ -7,6 +7,7 @@
  * wd_soft_engine.c engine threads: find, validate and complete requests
  * wd_soft_ops.c    NOP, MEMCPY, CTX_FREE and the operation table
  * wd_soft_comp.c   COMPRESS and DECOMPRESS with the kernel's zlib
+ * wd_soft_gzip.c   the gzip wrapper the kernel's zlib lacks
  * wd_soft_cipher.c CIPHER (AES) with the kernel crypto API
  */
 #ifndef _WD_SOFT_H
@@ -107,6 +108,28 @@ int wd_soft_write(struct wd_soft_queue *q, u64 addr, const void *src, u64 len);
 struct wd_soft_ctx *wd_soft_ctx(struct wd_soft_queue *q, u32 ctx_id);
 void wd_soft_ctx_reset(struct wd_soft_ctx *c);
 void wd_soft_ctx_free_all(struct wd_soft_queue *q);
+
+/* wd_soft_gzip.c: the gzip wrapper, written and read a piece at a time */
+#define WD_SOFT_GZ_HDR	10	/* the fixed header */
+#define WD_SOFT_GZ_TRL	8	/* crc32, isize */
+
+struct wd_soft_gzip {
+	u8 buf[WD_SOFT_GZ_HDR];	/* header to write, or bytes read */
+	u8 pos;
+	u8 state;		/* header parser */
+	u16 left;		/* bytes left in the current header field */
+	u16 xlen;
+	bool hdr_done;
+	bool trl_done;
+};
+
+void wd_soft_gzip_init(struct wd_soft_gzip *g, int level);
+u32 wd_soft_gzip_put_hdr(struct wd_soft_gzip *g, u8 *out, u32 room);
+u32 wd_soft_gzip_put_trl(struct wd_soft_gzip *g, u32 crc, u32 isize,
+			 u8 *out, u32 room);
+int wd_soft_gzip_get_hdr(struct wd_soft_gzip *g, const u8 *in, u32 n, u32 *used);
+int wd_soft_gzip_get_trl(struct wd_soft_gzip *g, u32 crc, u32 isize,
+			 const u8 *in, u32 n, u32 *used);
 
 /* wd_soft_ops.c */
 extern const wd_soft_op_fn wd_soft_ops[WD_OP_MAX];

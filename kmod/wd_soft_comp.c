@@ -8,10 +8,13 @@
  * request's flush only with the last piece of input, which is what one call
  * over the whole buffers would do.
  *
- * The kernel's zlib has no gzip wrapper, no preset dictionary and neither
- * the RLE and FIXED strategies nor Z_BLOCK for deflate: such requests
- * complete with -EOPNOTSUPP (libwd then falls back to software), and the
- * device lists "deflate zlib", not "gzip".
+ * The kernel's zlib writes and reads raw and zlib streams; the gzip wrapper
+ * is added here (wd_soft_gzip.c), and AUTO picks zlib or gzip by the first
+ * byte. What it lacks is mapped to what it has, with the same meaning for
+ * the data: Z_BLOCK on deflate becomes Z_PARTIAL_FLUSH (a superset: the
+ * block is completed and all its bits are written) and the RLE and FIXED
+ * strategies become the default one (a valid stream, another size). Preset
+ * dictionaries have no equivalent: -EOPNOTSUPP.
  */
 #include <linux/crc32.h>
 #include <linux/slab.h>
@@ -25,9 +28,15 @@
 struct comp_state {
 	struct z_stream_s zs;
 	bool inflate;
-	u8 format;
+	bool zinit;		/* zlib set up (AUTO waits for a first byte) */
+	bool zend;		/* zlib reached Z_STREAM_END */
+	bool gzip;		/* the wrapper is written or read here */
+	u8 format;		/* as resolved: raw, zlib or gzip */
 	u8 check;
-	u32 checksum;		/* raw format: running check of the data */
+	int wbits;
+	u32 checksum;		/* raw: per check; gzip: crc32 */
+	u64 wrap_out;		/* compress: gzip wrapper bytes written */
+	struct wd_soft_gzip gz;
 };
 
 /* The data of a request as one zlib call sees it. */
@@ -63,21 +72,21 @@ static u32 comp_adler32(u32 adler, const u8 *buf, size_t len)
 
 static void comp_check_update(struct comp_state *st, const u8 *buf, size_t len)
 {
-	if (!len || st->format != WD_COMP_RAW)
-		return;
-	if (st->check == WD_COMP_CHECK_ADLER32)
-		st->checksum = comp_adler32(st->checksum, buf, len);
-	else if (st->check == WD_COMP_CHECK_CRC32)
+	if (!len || st->format == WD_COMP_ZLIB)
+		return;		/* zlib keeps the adler32 of its own format */
+	if (st->gzip || st->check == WD_COMP_CHECK_CRC32)
 		st->checksum = ~crc32_le(~st->checksum, buf, len);
+	else if (st->check == WD_COMP_CHECK_ADLER32)
+		st->checksum = comp_adler32(st->checksum, buf, len);
 }
 
 static void comp_state_free(void *data)
 {
 	struct comp_state *st = data;
 
-	if (st->inflate)
+	if (st->zinit && st->inflate)
 		zlib_inflateEnd(&st->zs);
-	else
+	else if (st->zinit)
 		zlib_deflateEnd(&st->zs);
 	kvfree(st->zs.workspace);
 	kfree(st);
@@ -95,59 +104,69 @@ static int comp_param_check(const struct wd_comp_param *p,
 	    (p->dict_len && p->format != WD_COMP_RAW))
 		return -EINVAL;
 	/* valid, but beyond the kernel's zlib */
-	if (p->format == WD_COMP_GZIP || p->format == WD_COMP_AUTO ||
-	    p->dict_len || p->strategy > WD_COMP_STRATEGY_HUFFMAN_ONLY ||
-	    (!inflate && p->flush == WD_COMP_BLOCK))
-		return -EOPNOTSUPP;
-	return 0;
+	return p->dict_len ? -EOPNOTSUPP : 0;
+}
+
+/* Set zlib up for format (raw, zlib or gzip). */
+static int comp_zinit(struct comp_state *st, const struct wd_comp_param *p,
+		      u8 format)
+{
+	int strategy = p->strategy;
+	int wbits = st->wbits;
+	int ret;
+
+	st->format = format;
+	st->gzip = format == WD_COMP_GZIP;
+	if (st->gzip) {
+		wd_soft_gzip_init(&st->gz, p->level);
+		st->checksum = 0;
+	}
+	if (format != WD_COMP_ZLIB)
+		wbits = -wbits;		/* raw deflate, wrapped or not */
+	if (strategy > WD_COMP_STRATEGY_HUFFMAN_ONLY)
+		strategy = Z_DEFAULT_STRATEGY;
+	if (st->inflate)
+		ret = zlib_inflateInit2(&st->zs, wbits);
+	else
+		ret = zlib_deflateInit2(&st->zs, p->level, Z_DEFLATED, wbits,
+					p->mem_level ? p->mem_level : DEF_MEM_LEVEL,
+					strategy);
+	st->zinit = ret == Z_OK;
+	return st->zinit ? 0 : -EINVAL;
 }
 
 static struct comp_state *comp_state_new(const struct wd_comp_param *p,
 					 bool inflate, int *err)
 {
-	int wbits = p->window_bits ? p->window_bits : MAX_WBITS;
 	int mem = p->mem_level ? p->mem_level : DEF_MEM_LEVEL;
 	struct comp_state *st;
-	int ret;
 
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
-		goto err_nomem;
+	if (!st) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	st->inflate = inflate;
-	st->format = p->format;
 	st->check = p->check;
 	if (p->check_init)
 		st->checksum = p->check_init;
 	else
 		st->checksum = p->check == WD_COMP_CHECK_ADLER32 ? 1 : 0;
+	st->wbits = p->window_bits ? p->window_bits : MAX_WBITS;
 	/* zlib itself turns a deflate window of 8 into 9 */
-	if (!inflate && wbits == 8)
-		wbits = 9;
+	if (!inflate && st->wbits == 8)
+		st->wbits = 9;
 	st->zs.workspace = kvmalloc(inflate ? zlib_inflate_workspacesize() :
-				    zlib_deflate_workspacesize(wbits, mem),
+				    zlib_deflate_workspacesize(st->wbits, mem),
 				    GFP_KERNEL);
-	if (!st->zs.workspace)
-		goto err_free;
-	if (p->format == WD_COMP_RAW)
-		wbits = -wbits;
-	if (inflate)
-		ret = zlib_inflateInit2(&st->zs, wbits);
-	else
-		ret = zlib_deflateInit2(&st->zs, p->level, Z_DEFLATED, wbits,
-					mem, p->strategy);
-	if (ret != Z_OK) {
-		kvfree(st->zs.workspace);
-		kfree(st);
-		*err = -EINVAL;
+	*err = st->zs.workspace ? 0 : -ENOMEM;
+	if (!*err && p->format != WD_COMP_AUTO)
+		*err = comp_zinit(st, p, p->format);
+	if (*err) {
+		comp_state_free(st);
 		return NULL;
 	}
 	return st;
-
-err_free:
-	kfree(st);
-err_nomem:
-	*err = -ENOMEM;
-	return NULL;
 }
 
 /* The kernel's zlib numbers its flush modes differently. */
@@ -159,74 +178,147 @@ static int comp_kernel_flush(u8 flush)
 		[WD_COMP_SYNC_FLUSH] = Z_SYNC_FLUSH,
 		[WD_COMP_FULL_FLUSH] = Z_FULL_FLUSH,
 		[WD_COMP_FINISH] = Z_FINISH,
+		[WD_COMP_BLOCK] = Z_PARTIAL_FLUSH,
 	};
 
 	return flush < ARRAY_SIZE(map) ? map[flush] : Z_NO_FLUSH;
 }
 
-/* One zlib call on one piece; returns 1 to go on, 0 when done, or -errno. */
-static int comp_step(struct comp_job *j)
+/* Deflate one piece: gzip header, zlib, gzip trailer, as room allows. */
+static int comp_deflate_piece(struct comp_job *j, u8 *in, u32 in_n,
+			      bool last_in, u8 *out, u32 room, u32 *used,
+			      u32 *made)
+{
+	struct comp_state *st = j->st;
+	struct z_stream_s *zs = &st->zs;
+	u32 w = 0, wrap;
+	int zret;
+
+	*used = 0;
+	if (st->gzip && !st->gz.hdr_done)
+		w = wd_soft_gzip_put_hdr(&st->gz, out, room);
+	wrap = w;
+	if (!st->zend && (!st->gzip || st->gz.hdr_done)) {
+		zs->next_in = in;
+		zs->avail_in = in_n;
+		zs->next_out = out + w;
+		zs->avail_out = room - w;
+		zret = zlib_deflate(zs, last_in ? j->zflush : Z_NO_FLUSH);
+		*used = in_n - zs->avail_in;
+		w = room - zs->avail_out;
+		if (zret == Z_STREAM_END)
+			st->zend = true;
+		else if (zret != Z_OK && zret != Z_BUF_ERROR)
+			return -EINVAL;
+	}
+	comp_check_update(st, in, *used);
+	if (st->zend && st->gzip && !st->gz.trl_done) {
+		u32 t = wd_soft_gzip_put_trl(&st->gz, st->checksum,
+					     (u32)zs->total_in, out + w, room - w);
+
+		w += t;
+		wrap += t;
+	}
+	st->wrap_out += wrap;
+	*made = w;
+	j->end = st->zend && (!st->gzip || st->gz.trl_done);
+	return 0;
+}
+
+/* Inflate one piece: gzip header, zlib, gzip trailer, as input allows. */
+static int comp_inflate_piece(struct comp_job *j, const struct wd_comp_param *p,
+			      u8 *in, u32 in_n, u8 *out, u32 room, u32 *used,
+			      u32 *made)
+{
+	struct comp_state *st = j->st;
+	struct z_stream_s *zs = &st->zs;
+	int ret = 0, zret;
+	u32 u = 0, k;
+
+	*used = 0;
+	*made = 0;
+	if (!st->zinit) {
+		if (!in_n)
+			return 0;
+		ret = comp_zinit(st, p, in[0] == 0x1f ? WD_COMP_GZIP : WD_COMP_ZLIB);
+		if (ret)
+			return ret;
+	}
+	if (st->gzip && !st->gz.hdr_done) {
+		ret = wd_soft_gzip_get_hdr(&st->gz, in, in_n, &u);
+		if (ret)
+			return -EBADMSG;
+	}
+	if (!st->zend && (!st->gzip || st->gz.hdr_done)) {
+		zs->next_in = in + u;
+		zs->avail_in = in_n - u;
+		zs->next_out = out;
+		zs->avail_out = room;
+		zret = zlib_inflate(zs, Z_SYNC_FLUSH);
+		u = in_n - zs->avail_in;
+		*made = room - zs->avail_out;
+		if (zret == Z_STREAM_END)
+			st->zend = true;
+		else if (zret == Z_NEED_DICT)
+			ret = -ENOKEY;
+		else if (zret != Z_OK && zret != Z_BUF_ERROR)
+			ret = -EBADMSG;
+	}
+	comp_check_update(st, out, *made);
+	if (!ret && st->zend && st->gzip && !st->gz.trl_done) {
+		ret = wd_soft_gzip_get_trl(&st->gz, st->checksum,
+					   (u32)zs->total_out, in + u, in_n - u, &k);
+		u += k;
+	}
+	*used = u;
+	j->end = st->zend && (!st->gzip || st->gz.trl_done);
+	return ret;
+}
+
+/* One piece of src and dst; returns 1 to go on, 0 when done, or -errno. */
+static int comp_step(struct comp_job *j, const struct wd_comp_param *p)
 {
 	struct wd_soft_queue *q = j->req->q;
 	const struct wd_sqe *sqe = j->sqe;
-	struct z_stream_s *zs = &j->st->zs;
 	u8 *in = j->req->bounce, *out = in + COMP_PIECE;
 	u32 in_n = min_t(u32, sqe->src_len - j->consumed, COMP_PIECE);
 	u32 room = min_t(u32, sqe->dst_len - j->produced, COMP_PIECE);
 	bool last_in = j->consumed + in_n == sqe->src_len;
 	u32 used, made;
-	int zret;
+	int ret;
 
 	if (wd_soft_read(q, in, sqe->src + j->consumed, in_n))
 		return -EFAULT;
-	zs->next_in = in;
-	zs->avail_in = in_n;
-	zs->next_out = out;
-	zs->avail_out = room;
 	if (j->st->inflate)
-		zret = zlib_inflate(zs, Z_SYNC_FLUSH);
+		ret = comp_inflate_piece(j, p, in, in_n, out, room, &used, &made);
 	else
-		zret = zlib_deflate(zs, last_in ? j->zflush : Z_NO_FLUSH);
-	used = in_n - zs->avail_in;
-	made = room - zs->avail_out;
+		ret = comp_deflate_piece(j, in, in_n, last_in, out, room, &used,
+					 &made);
 	if (wd_soft_write(q, sqe->dst + j->produced, out, made))
 		return -EFAULT;
-	comp_check_update(j->st, j->st->inflate ? out : in,
-			  j->st->inflate ? made : used);
 	j->consumed += used;
 	j->produced += made;
-
-	switch (zret) {
-	case Z_STREAM_END:
-		j->end = true;
-		return 0;
-	case Z_NEED_DICT:
-		return -ENOKEY;
-	case Z_OK:
-	case Z_BUF_ERROR:
-		break;
-	default:
-		return j->st->inflate ? -EBADMSG : -EINVAL;
-	}
-	if (j->produced == sqe->dst_len && !zs->avail_out) {
-		j->more = true;		/* dst is full: zlib may hold more */
+	if (ret || j->end)
+		return ret;
+	if (made == room && j->produced == sqe->dst_len) {
+		j->more = true;		/* dst is full: there may be more */
 		return 0;
 	}
-	if (last_in && !zs->avail_in && zs->avail_out)
+	if (last_in && used == in_n && made < room)
 		return 0;		/* input done, flush done */
 	if (!used && !made)
-		return 0;		/* zlib can make no progress */
+		return 0;		/* no progress possible */
 	if (READ_ONCE(q->stopping))
 		return -ECANCELED;
 	return 1;
 }
 
-static int comp_run(struct comp_job *j)
+static int comp_run(struct comp_job *j, const struct wd_comp_param *p)
 {
 	int ret;
 
 	do {
-		ret = comp_step(j);
+		ret = comp_step(j, p);
 		cond_resched();
 	} while (ret > 0);
 	return ret;
@@ -237,8 +329,8 @@ static int comp_param_out(struct comp_job *j, struct wd_comp_param *p)
 {
 	struct comp_state *st = j->st;
 
-	p->checksum = st->format == WD_COMP_RAW ? st->checksum : (u32)st->zs.adler;
-	p->total_out = st->zs.total_out;
+	p->checksum = st->format == WD_COMP_ZLIB ? (u32)st->zs.adler : st->checksum;
+	p->total_out = st->zs.total_out + st->wrap_out;
 	return wd_soft_write(j->req->q, j->sqe->param +
 			     offsetof(struct wd_comp_param, checksum),
 			     &p->checksum, sizeof(*p) -
@@ -302,7 +394,7 @@ static void wd_soft_op_comp(struct wd_soft_req *req, const struct wd_sqe *sqe,
 		j.st = comp_state_new(&p, inflate, &ret);
 	if (!j.st)
 		goto out;
-	ret = comp_run(&j);
+	ret = comp_run(&j, &p);
 	if (!ret && !sqe->ctx_id)
 		ret = comp_whole(&j, &p);
 	if (!ret || ret == -ENOKEY)

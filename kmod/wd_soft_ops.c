@@ -101,7 +101,7 @@ static char wd_soft_algs[128];
  */
 void wd_soft_ops_init(void)
 {
-	strscpy(wd_soft_algs, "nop memcpy deflate zlib", sizeof(wd_soft_algs));
+	strscpy(wd_soft_algs, "nop memcpy deflate zlib gzip", sizeof(wd_soft_algs));
 	wd_soft_cipher_probe(wd_soft_algs, sizeof(wd_soft_algs));
 }
 

@@ -2,8 +2,9 @@
 /*
  * kmod_comp - WD_OP_COMPRESS / WD_OP_DECOMPRESS on wd_soft.ko, checked
  * against the real zlib in this process: whole jobs and streams cut into
- * requests (with dst full / WD_CQE_F_MORE), raw and zlib formats, checksums,
- * corrupt input, and what the kernel's zlib cannot do (-EOPNOTSUPP).
+ * requests (with dst full / WD_CQE_F_MORE), raw, zlib and gzip formats (the
+ * gzip wrapper is the module's own), AUTO, checksums, corrupt input, and
+ * what the kernel's zlib cannot do (dictionaries: -EOPNOTSUPP).
  */
 #include <zlib.h>
 #include "kq.h"
@@ -175,17 +176,98 @@ static void streams(struct kq *q)
 	}
 }
 
+/* A gzip member with every optional header field, around zlib's raw data. */
+static size_t gzip_with_fields(unsigned char *o)
+{
+	static const unsigned char head[] = {
+		0x1f, 0x8b, 8, 0x1e, 1, 2, 3, 4, 0, 3,	/* FEXTRA FNAME FCOMMENT FHCRC */
+		5, 0, 'a', 'b', 'c', 'd', 'e',		/* XLEN 5 */
+		'f', 'i', 'l', 'e', 0, 'h', 'i', 0,	/* name, comment */
+		0x12, 0x34,				/* header crc (not checked) */
+	};
+	size_t n = sizeof(head), z;
+	uint32_t crc = crc32(0, data, DATA_LEN);
+
+	memcpy(o, head, n);
+	z = zlib_deflate_buf(o + n, DATA_LEN, -15);
+	n += z;
+	memcpy(o + n, &crc, 4);
+	crc = DATA_LEN;
+	memcpy(o + n + 4, &crc, 4);
+	return n + 8;
+}
+
+static void gzip_and_more(struct kq *q)
+{
+	uint32_t in = 0, out = 0;
+	struct wd_cqe c;
+	size_t glen;
+	int r, n = 0;
+
+	setp(WD_COMP_GZIP, 6, WD_COMP_FINISH, 0);
+	r = comp_req(q, WD_OP_COMPRESS, 0, 0, data, DATA_LEN, buf, DATA_LEN, &c);
+	ok(r == 0 && (c.flags & WD_CQE_F_END) && inflate_is(buf, c.produced, 31, data, DATA_LEN) &&
+	   param->checksum == crc32(0, data, DATA_LEN) && param->total_out == c.produced,
+	   "gzip compress: zlib reads it, crc32 and total_out right (%d)", r);
+
+	/* a gzip stream whose header and trailer straddle 7-byte outputs */
+	r = 0;
+	while (!r) {
+		uint32_t len = in + 50000 > 60000 ? 60000 - in : 50000;
+
+		setp(WD_COMP_GZIP, 1, in + len == 60000 ? WD_COMP_FINISH : WD_COMP_BLOCK, 0);
+		param->strategy = WD_COMP_STRATEGY_RLE;
+		r = comp_req(q, WD_OP_COMPRESS, 9, n++ ? 0 : WD_SQE_F_FIRST,
+			     data + in, len, buf + out, 7, &c);
+		in += c.consumed;
+		out += c.produced;
+		if ((c.flags & WD_CQE_F_END) || n > 100000)
+			break;
+	}
+	ok(!r && (c.flags & WD_CQE_F_END) && inflate_is(buf, out, 31, data, 60000),
+	   "gzip stream (BLOCK flushes, RLE) 7 bytes at a time: zlib reads it (%d requests)", n);
+
+	glen = gzip_with_fields(buf);
+	setp(WD_COMP_GZIP, 0, 0, 0);
+	r = comp_req(q, WD_OP_DECOMPRESS, 0, 0, buf, glen, back, DATA_LEN, &c);
+	ok(r == 0 && (c.flags & WD_CQE_F_END) && c.consumed == glen &&
+	   c.produced == DATA_LEN && !memcmp(back, data, DATA_LEN),
+	   "gzip decompress with extra, name, comment and header crc (%d)", r);
+	for (in = 0, out = 0, n = 0, r = 0; !r && n < 100000; n++) {
+		uint32_t len = glen - in < 3 ? glen - in : 3;
+
+		setp(WD_COMP_AUTO, 0, 0, 0);
+		r = comp_req(q, WD_OP_DECOMPRESS, 10, n ? 0 : WD_SQE_F_FIRST,
+			     buf + in, len, back + out, DATA_LEN - out, &c);
+		in += c.consumed;
+		out += c.produced;
+		if (c.flags & WD_CQE_F_END)
+			break;
+	}
+	ok(!r && (c.flags & WD_CQE_F_END) && out == DATA_LEN && !memcmp(back, data, DATA_LEN),
+	   "AUTO finds gzip; fed 3 bytes per request (%d requests)", n);
+	buf[glen - 3] ^= 1;	/* isize */
+	setp(WD_COMP_GZIP, 0, 0, 0);
+	r = comp_req(q, WD_OP_DECOMPRESS, 0, 0, buf, glen, back, DATA_LEN, &c);
+	ok(r == -EBADMSG, "gzip with a wrong length in its trailer: EBADMSG (%d)", r);
+	buf[0] = 0x1e;
+	r = comp_req(q, WD_OP_DECOMPRESS, 0, 0, buf, glen, back, DATA_LEN, &c);
+	ok(r == -EBADMSG, "gzip with a bad magic: EBADMSG (%d)", r);
+	glen = zlib_deflate_buf(buf, DATA_LEN, 15);
+	setp(WD_COMP_AUTO, 0, 0, 0);
+	r = comp_req(q, WD_OP_DECOMPRESS, 0, 0, buf, glen, back, DATA_LEN, &c);
+	ok(r == 0 && c.produced == DATA_LEN && param->checksum == adler32(1, data, DATA_LEN),
+	   "AUTO finds zlib");
+}
+
 static void refused(struct kq *q)
 {
 	struct wd_cqe c;
 
-	setp(WD_COMP_GZIP, 6, WD_COMP_FINISH, 0);
-	ok(comp_req(q, WD_OP_COMPRESS, 0, 0, data, 100, buf, 1000, &c) == -EOPNOTSUPP,
-	   "gzip: EOPNOTSUPP (not in the kernel's zlib)");
 	setp(WD_COMP_RAW, 6, WD_COMP_FINISH, 0);
 	param->dict_len = 10;
 	ok(comp_req(q, WD_OP_COMPRESS, 0, 0, data, 100, buf, 1000, &c) == -EOPNOTSUPP,
-	   "a dictionary: EOPNOTSUPP");
+	   "a dictionary: EOPNOTSUPP (the kernel's zlib has none)");
 	setp(WD_COMP_ZLIB, 10, WD_COMP_FINISH, 0);
 	ok(comp_req(q, WD_OP_COMPRESS, 0, 0, data, 100, buf, 1000, &c) == -EINVAL,
 	   "level 10: EINVAL");
@@ -227,8 +309,8 @@ int main(void)
 	kq_dev_or_bail(UACCE_DEV_SVA, sva, sizeof(sva));
 	kq_dev_or_bail(UACCE_DEV_SHARE_DOMAIN, sd, sizeof(sd));
 	ok(!kq_attr(sva, "algorithms", algs, sizeof(algs)) && strstr(algs, "deflate") &&
-	   strstr(algs, "zlib") && !strstr(algs, "gzip"),
-	   "algorithms lists deflate and zlib, not gzip (%s)", algs);
+	   strstr(algs, "zlib") && strstr(algs, "gzip"),
+	   "algorithms lists deflate, zlib and gzip (%s)", algs);
 	data = malloc(DATA_LEN);
 	buf = malloc(2 * DATA_LEN);
 	back = malloc(DATA_LEN + 1024);
@@ -238,6 +320,7 @@ int main(void)
 	make_data();
 	whole_jobs(&q);
 	streams(&q);
+	gzip_and_more(&q);
 	refused(&q);
 	kq_close(&q);
 	share_domain(sd);
