@@ -81,6 +81,7 @@ struct wdz_state {
 	unsigned int stage_pos, stage_len;
 	int stage_end;			/* the stream ended within stage */
 	int dead;			/* inflate: corrupt data seen */
+	int error;			/* its WD_COMP_E_* (for strm->msg) */
 	int dev_more;			/* inflate: the device holds output */
 	struct wd_comp_sess *sess;
 };

@@ -198,7 +198,8 @@ static int wdz_inflate_step(z_streamp strm, struct wdz_state *s,
 	ret = wd_comp_stream(s->sess, req);
 	if (ret == -EBADMSG) {
 		s->dead = 1;
-		strm->msg = (char *)"invalid compressed data";
+		s->error = req->error;
+		strm->msg = (char *)wd_comp_strerror(req->error);
 		return Z_DATA_ERROR;
 	}
 	if (ret) {
@@ -297,7 +298,7 @@ WDZ_EXPORT int inflate(z_streamp strm, int flush)
 	if (!strm->next_out || (!strm->next_in && strm->avail_in))
 		return Z_STREAM_ERROR;
 	if (s->dead) {
-		strm->msg = (char *)"invalid compressed data";
+		strm->msg = (char *)wd_comp_strerror(s->error);
 		return Z_DATA_ERROR;
 	}
 	if (s->path == WDZ_UNDECIDED) {

@@ -107,6 +107,28 @@ WD_EXPORT void wd_comp_sess_free(struct wd_comp_sess *s)
 	free(s);
 }
 
+WD_EXPORT const char *wd_comp_strerror(int error)
+{
+	static const char *const msg[WD_COMP_E_NR] = {
+		[WD_COMP_E_UNKNOWN] = "invalid compressed data",
+		[WD_COMP_E_HEADER] = "incorrect header check",
+		[WD_COMP_E_METHOD] = "unknown compression method",
+		[WD_COMP_E_WINDOW] = "invalid window size",
+		[WD_COMP_E_FLAGS] = "unknown header flags set",
+		[WD_COMP_E_HCRC] = "header crc mismatch",
+		[WD_COMP_E_BLOCK] = "invalid block type",
+		[WD_COMP_E_STORED] = "invalid stored block lengths",
+		[WD_COMP_E_CODES] = "invalid code lengths set",
+		[WD_COMP_E_LITLEN] = "invalid literal/length code",
+		[WD_COMP_E_DIST] = "invalid distance code",
+		[WD_COMP_E_TOOFAR] = "invalid distance too far back",
+		[WD_COMP_E_CHECK] = "incorrect data check",
+		[WD_COMP_E_LENGTH] = "incorrect length check",
+	};
+
+	return error >= 0 && error < WD_COMP_E_NR ? msg[error] : msg[0];
+}
+
 WD_EXPORT int wd_comp_sess_alloc(struct wd_comp_sess **sess,
 				 const struct wd_comp_setup *setup)
 {
@@ -215,6 +237,8 @@ static int comp_slot_complete(struct wd_comp_sess *s, struct comp_slot *sl,
 	req->end = !!(m->out_flags & WD_CQE_F_END);
 	req->more = !!(m->out_flags & WD_CQE_F_MORE);
 	req->checksum = sl->param->checksum;
+	req->error = m->status == -EBADMSG && sl->param->error < WD_COMP_E_NR ?
+		     (int)sl->param->error : WD_COMP_E_UNKNOWN;
 	if (m->produced > m->dst_len || m->consumed > m->src_len) {
 		req->status = -EIO;	/* a device that lies is a broken device */
 		req->consumed = req->produced = 0;
@@ -372,6 +396,7 @@ WD_EXPORT int wd_comp_stream(struct wd_comp_sess *s, struct wd_comp_req *req)
 		req->end = step.end;
 		req->more = step.more;
 		req->checksum = step.checksum;
+		req->error = step.error;
 		if (ret)
 			break;
 	} while (!step.end && (step.consumed || step.produced) &&

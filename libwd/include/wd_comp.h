@@ -113,6 +113,28 @@
 #define WD_COMP_WINDOW		32768u	/* history a stream carries */
 
 /*
+ * What was wrong with corrupt data (struct wd_comp_param.error, written with
+ * -EBADMSG; 0 when the device does not say). Each is one of zlib's
+ * messages, so an adapter can report exactly what zlib would.
+ */
+#define WD_COMP_E_UNKNOWN	0	/* "invalid compressed data" */
+#define WD_COMP_E_HEADER	1	/* "incorrect header check" */
+#define WD_COMP_E_METHOD	2	/* "unknown compression method" */
+#define WD_COMP_E_WINDOW	3	/* "invalid window size" */
+#define WD_COMP_E_FLAGS		4	/* "unknown header flags set" */
+#define WD_COMP_E_HCRC		5	/* "header crc mismatch" */
+#define WD_COMP_E_BLOCK		6	/* "invalid block type" */
+#define WD_COMP_E_STORED	7	/* "invalid stored block lengths" */
+#define WD_COMP_E_CODES		8	/* "invalid code lengths set" (and the
+					 * other Huffman table errors) */
+#define WD_COMP_E_LITLEN	9	/* "invalid literal/length code" */
+#define WD_COMP_E_DIST		10	/* "invalid distance code" */
+#define WD_COMP_E_TOOFAR	11	/* "invalid distance too far back" */
+#define WD_COMP_E_CHECK		12	/* "incorrect data check" */
+#define WD_COMP_E_LENGTH	13	/* "incorrect length check" */
+#define WD_COMP_E_NR		14
+
+/*
  * The parameter block of WD_OP_COMPRESS / WD_OP_DECOMPRESS: 32 bytes,
  * little endian as the host. Every reserved field must be zero.
  */
@@ -137,7 +159,10 @@ struct wd_comp_param {
 	__u32 checksum;		/* running checksum of the uncompressed data of
 				 * the stream so far: adler32 (zlib), crc32
 				 * (gzip), per check (raw); DICTID on -ENOKEY */
-	__u32 reserved1;
+	union {
+		__u32 reserved1;	/* in: must be zero */
+		__u32 error;		/* out: WD_COMP_E_* with -EBADMSG, or 0 */
+	};
 	__u64 total_out;	/* out: bytes the stream produced so far */
 };
 
@@ -205,7 +230,11 @@ struct wd_comp_req {
 	int more;		/* 1: dst filled up, more output may be pending */
 	uint32_t checksum;	/* running adler32/crc32 of the uncompressed
 				 * data (zlib/gzip), or DICTID on -ENOKEY */
+	int error;		/* with -EBADMSG: WD_COMP_E_*, what was wrong */
 };
+
+/* wd_comp_strerror - zlib's message for a WD_COMP_E_* code. */
+const char *wd_comp_strerror(int error);
 
 /*
  * wd_comp_sess_alloc - open a session (a stream context on its own

@@ -42,6 +42,7 @@ struct comp_stream {
 	int started;			/* the backend is initialised */
 	int ended;
 	int dead;			/* corrupt data seen: only FIRST revives */
+	int error;			/* WD_COMP_E_* of the corruption seen */
 	int auto_done;			/* AUTO format: wrapper chosen */
 	uint8_t hdr[4];			/* first bytes of an ISA-L inflate */
 	uint32_t hdr_len;
@@ -63,6 +64,7 @@ struct comp_step {
 	uint32_t consumed, produced;
 	int end, more;
 	int status;
+	int error;			/* WD_COMP_E_* with -EBADMSG */
 };
 
 static int comp_force_zlib(void)
@@ -159,6 +161,32 @@ static int comp_zlib_init(struct comp_stream *s, const uint8_t *dict,
 	return 0;
 }
 
+/* zlib's message for corrupt data -> WD_COMP_E_* */
+static int comp_zlib_error(const char *msg)
+{
+	static const struct { const char *msg; int code; } map[] = {
+		{ "incorrect header check", WD_COMP_E_HEADER },
+		{ "unknown compression method", WD_COMP_E_METHOD },
+		{ "invalid window size", WD_COMP_E_WINDOW },
+		{ "unknown header flags set", WD_COMP_E_FLAGS },
+		{ "header crc mismatch", WD_COMP_E_HCRC },
+		{ "invalid block type", WD_COMP_E_BLOCK },
+		{ "invalid stored block lengths", WD_COMP_E_STORED },
+		{ "invalid literal/length code", WD_COMP_E_LITLEN },
+		{ "invalid distance code", WD_COMP_E_DIST },
+		{ "invalid distance too far back", WD_COMP_E_TOOFAR },
+		{ "incorrect data check", WD_COMP_E_CHECK },
+		{ "incorrect length check", WD_COMP_E_LENGTH },
+	};
+	size_t i;
+
+	for (i = 0; msg && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(msg, map[i].msg))
+			return map[i].code;
+	/* the other messages are about the Huffman tables */
+	return msg ? WD_COMP_E_CODES : WD_COMP_E_UNKNOWN;
+}
+
 static void comp_zlib_step(struct comp_stream *s, struct comp_step *st)
 {
 	const struct comp_zlib *z = comp_zlib();
@@ -190,6 +218,7 @@ static void comp_zlib_step(struct comp_stream *s, struct comp_step *st)
 		break;
 	case Z_DATA_ERROR:
 		st->status = -EBADMSG;
+		st->error = comp_zlib_error(s->zs.msg);
 		break;
 	default:
 		st->status = -EIO;
@@ -276,7 +305,7 @@ static void comp_isal_auto(struct comp_stream *s, const uint8_t *src, uint32_t l
  * The header checks zlib makes and ISA-L does not (reserved gzip flags,
  * the zlib FCHECK and window size): corrupt headers must fail the same way.
  */
-static int comp_isal_hdr_bad(struct comp_stream *s, const uint8_t *src, uint32_t len)
+static int comp_isal_hdr_error(struct comp_stream *s, const uint8_t *src, uint32_t len)
 {
 	uint32_t need = s->isi->crc_flag == ISAL_GZIP ? 4 :
 			s->isi->crc_flag == ISAL_ZLIB ? 2 : 0;
@@ -289,9 +318,39 @@ static int comp_isal_hdr_bad(struct comp_stream *s, const uint8_t *src, uint32_t
 		s->hdr[s->hdr_len++] = *src++;
 	if (s->hdr_len < need)
 		return 0;
-	if (need == 4)
-		return h[0] != 0x1f || h[1] != 0x8b || h[2] != 8 || (h[3] & 0xe0);
-	return (h[0] & 0x0f) != 8 || (h[0] >> 4) + 8 > wb || (h[0] * 256 + h[1]) % 31;
+	if (need == 4) {
+		if (h[0] != 0x1f || h[1] != 0x8b)
+			return WD_COMP_E_HEADER;
+		if (h[2] != 8)
+			return WD_COMP_E_METHOD;
+		return h[3] & 0xe0 ? WD_COMP_E_FLAGS : 0;
+	}
+	/* zlib checks in this order */
+	if ((h[0] * 256 + h[1]) % 31)
+		return WD_COMP_E_HEADER;
+	if ((h[0] & 0x0f) != 8)
+		return WD_COMP_E_METHOD;
+	return (h[0] >> 4) + 8 > wb ? WD_COMP_E_WINDOW : 0;
+}
+
+static int comp_isal_error(int ret)
+{
+	switch (ret) {
+	case ISAL_INVALID_BLOCK:
+		return WD_COMP_E_BLOCK;
+	case ISAL_INVALID_SYMBOL:
+		return WD_COMP_E_LITLEN;
+	case ISAL_INVALID_LOOKBACK:
+		return WD_COMP_E_TOOFAR;
+	case ISAL_INVALID_WRAPPER:
+		return WD_COMP_E_HEADER;
+	case ISAL_UNSUPPORTED_METHOD:
+		return WD_COMP_E_METHOD;
+	case ISAL_INCORRECT_CHECKSUM:
+		return WD_COMP_E_CHECK;
+	default:
+		return WD_COMP_E_UNKNOWN;
+	}
 }
 
 static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
@@ -300,7 +359,8 @@ static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 	int ret;
 
 	comp_isal_auto(s, st->src, st->src_len);
-	if (comp_isal_hdr_bad(s, st->src, st->src_len)) {
+	st->error = comp_isal_hdr_error(s, st->src, st->src_len);
+	if (st->error) {
 		st->status = -EBADMSG;
 		return;
 	}
@@ -322,12 +382,14 @@ static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 		st->consumed -= unused;
 		is->read_in_length = 0;
 	}
-	if (ret == ISAL_NEED_DICT)
+	if (ret == ISAL_NEED_DICT) {
 		st->status = -ENOKEY;
-	else if (ret < 0)
+	} else if (ret < 0) {
 		st->status = -EBADMSG;
-	else
+		st->error = comp_isal_error(ret);
+	} else {
 		st->status = 0;
+	}
 }
 
 static void comp_isal_deflate_step(struct comp_stream *s, struct comp_step *st)
@@ -410,8 +472,10 @@ static void comp_stream_step(struct comp_stream *s, struct comp_step *st)
 	s->total_out += st->produced;
 	if (st->end)
 		s->ended = 1;
-	if (st->status == -EBADMSG)
+	if (st->status == -EBADMSG) {
 		s->dead = 1;
+		s->error = st->error;
+	}
 }
 
 static uint32_t comp_stream_checksum(const struct comp_stream *s)
@@ -527,6 +591,8 @@ static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 		skip = p.dict_len;
 	} else {
 		s = comp_continue(c, &p, &cqe->status);
+		if (!s && cqe->status == -EBADMSG && c->state)
+			up->error = (__u32)((struct comp_stream *)c->state)->error;
 	}
 	if (!s)
 		return;
@@ -547,6 +613,7 @@ static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 	up->checksum = st.status == -ENOKEY ? comp_stream_dictid(s) :
 		       comp_stream_checksum(s);
 	up->total_out = s->total_out;
+	up->error = st.status == -EBADMSG ? (__u32)st.error : 0;
 	if (!c)
 		comp_stream_destroy(s);
 }

@@ -231,6 +231,79 @@ static void test_output_windows(void)
 	free(back);
 }
 
+/* The message of Z_DATA_ERROR for a given corruption, shim or zlib. */
+static const char *data_error_msg(int shim, int wbits, const uint8_t *in, size_t len,
+				  char *buf, size_t bufsz)
+{
+	static uint8_t out[1 << 20];
+	z_stream zs = { 0 };
+	int ret;
+
+	if (shim)
+		inflateInit2(&zs, wbits);
+	else
+		real.inflateInit2_(&zs, wbits, ZLIB_VERSION, (int)sizeof(zs));
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = sizeof(out);
+	do
+		ret = shim ? inflate(&zs, Z_NO_FLUSH) : real.inflate(&zs, Z_NO_FLUSH);
+	while (ret == Z_OK);
+	snprintf(buf, bufsz, "%d %s", ret, zs.msg ? zs.msg : "(null)");
+	if (shim)
+		inflateEnd(&zs);
+	else
+		real.inflateEnd(&zs);
+	return buf;
+}
+
+/* Z_DATA_ERROR comes with zlib's own words for header and check errors. */
+static void test_error_messages(void)
+{
+	size_t len = 100000, cap = len + 1000;
+	uint8_t *z = malloc(cap), *g = malloc(cap), *b = malloc(cap);
+	int same = 0, n = 0, k;
+	uLongf zl = cap;
+	z_stream zs = { 0 };
+
+	compress2(z, &zl, corpus, len, 6);
+	real.deflateInit2_(&zs, 6, Z_DEFLATED, 31, 8, 0, ZLIB_VERSION, (int)sizeof(zs));
+	zs.next_in = corpus;
+	zs.avail_in = (uInt)len;
+	zs.next_out = g;
+	zs.avail_out = (uInt)cap;
+	real.deflate(&zs, Z_FINISH);
+	for (k = 0; k < 7; k++) {
+		int gz = k >= 4, wb = gz ? 31 : 15;
+		size_t l = gz ? zs.total_out : zl;
+		char m1[128], m2[128];
+
+		memcpy(b, gz ? g : z, l);
+		switch (k) {
+		case 0: b[1] ^= 1; break;			/* FCHECK */
+		case 1: b[0] = 0x87; b[1] = 0x1f; break;	/* method 7 */
+		case 2: b[0] = 0x88; b[1] = 0x1c; break;	/* window 2^16 */
+		case 3: b[zl - 1] ^= 1; break;			/* adler32 */
+		case 4: b[3] |= 0x80; break;			/* reserved flag */
+		case 5: b[l - 6] ^= 1; break;			/* crc32 */
+		case 6: b[0] = 0x1e; break;			/* magic */
+		}
+		n++;
+		data_error_msg(1, wb, b, l, m1, sizeof(m1));
+		data_error_msg(0, wb, b, l, m2, sizeof(m2));
+		if (!strcmp(m1, m2))
+			same++;
+		else
+			diag("case %d: shim \"%s\", zlib \"%s\"", k, m1, m2);
+	}
+	ok(same == n, "header and check errors: zlib's return code and message (%d/%d)", same, n);
+	real.deflateEnd(&zs);
+	free(z);
+	free(g);
+	free(b);
+}
+
 /*
  * Recovery with inflateSync after corrupt data: the shim hands the stream
  * to zlib, which looks for the next full-flush point.
@@ -682,6 +755,7 @@ int main(void)
 	test_roundtrips();
 	test_output_windows();
 	test_bad_input();
+	test_error_messages();
 	test_sync_recovery();
 	test_bound();
 	test_memory();
