@@ -432,8 +432,8 @@ WDZ_EXPORT int deflateCopy(z_streamp dest, z_streamp source)
 
 	if (!s)
 		return wdz_real()->deflateCopy(dest, source);
-	if (!dest || s->path != WDZ_UNDECIDED)
-		return Z_STREAM_ERROR;	/* device state cannot be copied */
+	if (!dest)
+		return Z_STREAM_ERROR;
 	memcpy(dest, source, sizeof(*dest));
 	d = wdz_alloc(dest, sizeof(*d));
 	if (!d)
@@ -442,10 +442,20 @@ WDZ_EXPORT int deflateCopy(z_streamp dest, z_streamp source)
 	d->strm = dest;
 	d->dict = NULL;
 	d->stage = NULL;
+	d->sess = NULL;
+	/* a parallel session's state is all in the library: it copies */
+	if (s->sess && wd_comp_sess_dup(&d->sess, s->sess)) {
+		wdz_free(dest, d);
+		dest->state = NULL;
+		return Z_STREAM_ERROR;
+	}
 	if (s->dict) {
 		d->dict = wdz_alloc(dest, WD_COMP_WINDOW);
 		if (!d->dict) {
+			if (d->sess)
+				wd_comp_sess_free(d->sess);
 			wdz_free(dest, d);
+			dest->state = NULL;
 			return Z_MEM_ERROR;
 		}
 		memcpy(d->dict, s->dict, s->dict_len);

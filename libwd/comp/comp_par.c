@@ -560,3 +560,71 @@ int comp_par_stream(struct wd_comp_sess *s, struct wd_comp_req *req)
 	req->checksum = p->check;
 	return req->status = 0;
 }
+
+/* Collect every chunk in flight (they all end DONE, or redone here). */
+static void par_collect(struct wd_comp_sess *s, struct comp_par *p)
+{
+	unsigned long i;
+
+	for (i = p->head; i < p->tail; i++) {
+		struct par_job *j = par_at(p, i);
+		unsigned long keep = p->head;
+
+		if (j->state != JOB_SENT)
+			continue;
+		/* par_wait_head() waits for the head: make j the head a moment */
+		p->head = i;
+		par_wait_head(s, p);
+		p->head = keep;
+	}
+}
+
+int comp_par_dup(struct wd_comp_sess *d, struct wd_comp_sess *s)
+{
+	struct comp_par *p = s->par, *q = d->par;
+	unsigned int i;
+
+	par_collect(s, p);
+	for (i = 0; i < p->nr_jobs; i++) {
+		struct par_job *a = &p->job[i], *b = &q->job[i];
+
+		if (a->in) {
+			b->in = malloc(a->in_cap);
+			if (!b->in)
+				return -ENOMEM;
+			memcpy(b->in, a->in, a->in_cap);
+			b->in_cap = a->in_cap;
+		}
+		if (a->out) {
+			b->out = malloc(a->out_cap);
+			if (!b->out)
+				return -ENOMEM;
+			memcpy(b->out, a->out, a->out_cap);
+			b->out_cap = a->out_cap;
+		}
+		b->state = a->state;
+		b->dict = a->dict;
+		b->len = a->len;
+		b->out_len = a->out_len;
+		b->out_pos = a->out_pos;
+		b->status = a->status;
+		b->flush = a->flush;
+	}
+	q->head = p->head;
+	q->tail = p->tail;
+	memcpy(q->wrap, p->wrap, sizeof(q->wrap));
+	q->wrap_len = p->wrap_len;
+	q->wrap_pos = p->wrap_pos;
+	q->header_done = p->header_done;
+	q->finishing = p->finishing;
+	q->trailer_done = p->trailer_done;
+	q->ended = p->ended;
+	q->flush_sent = p->flush_sent;
+	q->no_dict = p->no_dict;
+	q->soft = p->soft;
+	q->offloaded = p->offloaded;
+	q->check = p->check;
+	q->total_in = p->total_in;
+	q->err = p->err;
+	return 0;
+}

@@ -177,6 +177,36 @@ err:
 	return ret;
 }
 
+WD_EXPORT int wd_comp_sess_dup(struct wd_comp_sess **dup, struct wd_comp_sess *s)
+{
+	struct wd_comp_sess *d;
+	int ret;
+
+	if (!dup || !s)
+		return -EINVAL;
+	*dup = NULL;
+	/* a one-queue stream lives in its device; share-domain chunks in
+	 * their queue's region */
+	if (!s->par || (s->setup.flags & WD_COMP_F_SHARE_DOMAIN))
+		return -EOPNOTSUPP;
+	ret = wd_comp_sess_alloc(&d, &s->setup);
+	if (ret)
+		return ret;
+	if (s->dict_len) {
+		ret = wd_comp_sess_set_dict(d, s->dict, s->dict_len);
+		if (ret)
+			goto err;
+	}
+	ret = comp_par_dup(d, s);
+	if (ret)
+		goto err;
+	*dup = d;
+	return 0;
+err:
+	wd_comp_sess_free(d);
+	return ret;
+}
+
 WD_EXPORT int wd_comp_sess_reset(struct wd_comp_sess *s)
 {
 	struct comp_lane *l;

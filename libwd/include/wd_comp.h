@@ -249,6 +249,15 @@ int wd_comp_sess_alloc(struct wd_comp_sess **sess,
 void wd_comp_sess_free(struct wd_comp_sess *sess);
 
 /*
+ * wd_comp_sess_dup - a new session in the same state as sess (zlib's
+ * deflateCopy): parallel deflate sessions only, whose state is all in the
+ * library once the chunks in flight are collected (which this waits for).
+ * Returns 0 and *dup, -EOPNOTSUPP (a one-queue stream, whose state is in
+ * its device; share-domain sessions), -ENOMEM.
+ */
+int wd_comp_sess_dup(struct wd_comp_sess **dup, struct wd_comp_sess *sess);
+
+/*
  * wd_comp_sess_reset - forget the current stream: the next
  * wd_comp_stream() starts a new one with the same setup.
  */

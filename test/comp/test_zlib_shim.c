@@ -639,6 +639,38 @@ static void test_headers_params(void)
 	free(back);
 }
 
+/* deflateCopy in the middle of an offloaded stream: both finish right. */
+static void test_deflate_copy(void)
+{
+	size_t len = 1u << 20, cap = len + len / 8, got;
+	uint8_t *o1 = malloc(cap), *o2 = malloc(cap), *back = malloc(len);
+	z_stream a = { 0 }, b = { 0 };
+	int r1, r2;
+
+	deflateInit2(&a, 6, Z_DEFLATED, 31, 8, 0);
+	a.next_in = corpus;
+	a.avail_in = (uInt)(len / 2);
+	a.next_out = o1;
+	a.avail_out = (uInt)cap;
+	deflate(&a, Z_NO_FLUSH);
+	r1 = deflateCopy(&b, &a);
+	b.next_out = o2 + (a.next_out - o1);
+	memcpy(o2, o1, (size_t)(a.next_out - o1));
+	a.avail_in = b.avail_in = (uInt)(len / 2);
+	r2 = deflate(&a, Z_FINISH);
+	r1 = r1 == Z_OK && deflate(&b, Z_FINISH) == Z_STREAM_END && r2 == Z_STREAM_END;
+	ok(r1 && inflate_all(0, 31, o1, a.total_out, back, len, &got, NULL, NULL) == Z_STREAM_END &&
+	   got == len && !memcmp(back, corpus, len) &&
+	   inflate_all(0, 31, o2, b.total_out, back, len, &got, NULL, NULL) == Z_STREAM_END &&
+	   got == len && !memcmp(back, corpus, len) && a.adler == b.adler,
+	   "deflateCopy mid-stream: original and copy both finish into the same data");
+	deflateEnd(&a);
+	deflateEnd(&b);
+	free(o1);
+	free(o2);
+	free(back);
+}
+
 static void test_gz(void)
 {
 	char path[] = "/tmp/wdz-test-XXXXXX";
@@ -761,6 +793,7 @@ int main(void)
 	test_memory();
 	test_dictionaries();
 	test_headers_params();
+	test_deflate_copy();
 	test_gz();
 	test_threads();
 	test_counters();
