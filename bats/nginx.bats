@@ -249,6 +249,22 @@ count() {
 	get_https "$BATS_TEST_TMPDIR/t" -D "$BATS_TEST_TMPDIR/h2" "$URL/text.txt"
 	[ "$(grep -ci "^content-encoding" "$BATS_TEST_TMPDIR/h2")" -eq 0 ]
 	cmp "$BATS_TEST_TMPDIR/t" "$F/www/text.txt"
+	# 8 at once, over both workers: every stream decodes to the file
+	# (wait for each curl by pid: nginx is a child of this shell too)
+	local i pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		curl -sS "${CA[@]}" "${RESOLVE[@]}" -H "Accept-Encoding: gzip" \
+			-o "$BATS_TEST_TMPDIR/p$i.gz" "$URL/text.txt" 3>&- &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		gzip -dc "$BATS_TEST_TMPDIR/p$i.gz" | cmp - "$F/www/text.txt"
+	done
+	# nginx's gzip filter allocates through its own zalloc: no complaint
+	[ "$(grep -cE '\[(alert|crit|emerg|error)\]' "$P/error.log")" -eq 0 ]
 }
 
 # ------------------------------------------------------ access log figures
