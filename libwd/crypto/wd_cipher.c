@@ -49,7 +49,7 @@ int wd_cipher_param_check(const struct wd_cipher_param *p)
 		return p->iv_len || p->tag_len || p->aad_len ? -EINVAL : 0;
 	case WD_CIPHER_GCM:
 		return p->iv_len < 1 || p->iv_len > WD_CIPHER_IV_MAX ||
-		       p->tag_len < 4 || p->tag_len > WD_CIPHER_TAG_MAX ? -EINVAL : 0;
+		       p->tag_len < 1 || p->tag_len > WD_CIPHER_TAG_MAX ? -EINVAL : 0;
 	default:
 		return p->iv_len != WD_CIPHER_BLOCK || p->tag_len || p->aad_len ?
 		       -EINVAL : 0;

@@ -39,14 +39,16 @@
  *   ECB, CBC   src text length a multiple of 16 (padding stays in software)
  *   CTR        any length; iv is the 16-byte initial counter block,
  *              incremented as a 128-bit big-endian number
- *   XTS        key_len 32 or 64 (two keys, the halves must differ), iv is
+ *   XTS        key_len 32 or 64 (two keys; a device may refuse equal
+ *              halves for encryption, as OpenSSL does), iv is
  *              the 16-byte tweak; every request is one complete data unit
  *              of at least 16 bytes (ctx_id only keeps the key schedule:
  *              iv is taken from each request)
  *   GCM        iv_len 1..128 (12 is the fast path); aad_len <= src_len;
  *              AAD is only allowed before the first text byte of the
- *              message; tag_len 4..16. A decryption that ends its message
- *              compares tag[0..tag_len) and completes with -EBADMSG on a
+ *              message; tag_len 1..16 (as OpenSSL allows). A decryption
+ *              that ends its message compares tag[0..tag_len) and
+ *              completes with -EBADMSG on a
  *              mismatch (the text written to dst must then be discarded).
  *              In a session, tag and tag_len are read from the block of
  *              the request that carries WD_SQE_F_LAST (so a decryption
@@ -92,7 +94,7 @@ struct wd_cipher_param {
 	__u8 dir;		/* WD_CIPHER_ENCRYPT or WD_CIPHER_DECRYPT */
 	__u8 key_len;		/* 16, 24, 32; XTS: 32 or 64 */
 	__u8 iv_len;		/* ECB 0; CBC, CTR, XTS 16; GCM 1..128 */
-	__u8 tag_len;		/* GCM: 4..16; otherwise 0 */
+	__u8 tag_len;		/* GCM: 1..16; otherwise 0 */
 	__u8 flags;		/* WD_CIPHER_F_* */
 	__u8 reserved0[2];	/* must be zero */
 	__u32 aad_len;		/* GCM: leading bytes of src that are AAD */

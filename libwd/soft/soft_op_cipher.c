@@ -114,8 +114,8 @@ static int cipher_gcm_final(struct cipher_state *st,
 	uint8_t scratch[WD_CIPHER_BLOCK];
 	int outl = 0;
 
-	/* the tag length of the ending request rules (4..16, checked) */
-	if (p->tag_len >= 4 && p->tag_len <= WD_CIPHER_TAG_MAX)
+	/* the tag length of the ending request rules (1..16, checked) */
+	if (p->tag_len >= 1 && p->tag_len <= WD_CIPHER_TAG_MAX)
 		st->tag_len = p->tag_len;
 	if (st->dir == WD_CIPHER_DECRYPT &&
 	    !EVP_CIPHER_CTX_ctrl(st->ctx, EVP_CTRL_AEAD_SET_TAG, st->tag_len,

@@ -224,6 +224,15 @@ static void check_gcm_tag_failure(void)
 	wd_cipher_msg_init(&m, &p, 0, 0, out_ref, sizeof(text), out_wd, MAX_LEN);
 	ret = wd_cipher_run(&q, &m);
 	ok(ret == -EBADMSG, "GCM with a changed ciphertext: -EBADMSG (got %d)", ret);
+	out_ref[0] ^= 0x80;
+	/* OpenSSL accepts any tag length from 1: so does the device */
+	wd_cipher_param_init(&p, WD_CIPHER_GCM, 0, key, 16, iv, 12, 1);
+	p.tag[0] = tag[0];
+	wd_cipher_msg_init(&m, &p, 0, 0, out_ref, sizeof(text), out_wd, MAX_LEN);
+	ret = wd_cipher_run(&q, &m);
+	p.tag[0] ^= 1;
+	ok(ret == 0 && wd_cipher_run(&q, &m) == -EBADMSG,
+	   "GCM with a 1-byte tag: checked (got %d), and a wrong one refused", ret);
 }
 
 /* WD_CIPHER_F_TAG_SNAPSHOT: the tag of the message so far, session goes on. */
@@ -264,8 +273,8 @@ static void check_errors(void)
 
 	ok(wd_cipher_param_init(&p, WD_CIPHER_CBC, 1, key, 20, iv, 16, 0) == -EINVAL,
 	   "key of 20 bytes refused by wd_cipher_param_init");
-	ok(wd_cipher_param_init(&p, WD_CIPHER_GCM, 1, key, 16, iv, 12, 2) == -EINVAL,
-	   "GCM tag of 2 bytes refused");
+	ok(wd_cipher_param_init(&p, WD_CIPHER_GCM, 1, key, 16, iv, 12, 0) == -EINVAL,
+	   "GCM tag of 0 bytes refused");
 
 	wd_cipher_param_init(&p, WD_CIPHER_CBC, 1, key, 16, iv, 16, 0);
 	wd_cipher_msg_init(&m, &p, 0, 0, buf, 15, buf, sizeof(buf));
