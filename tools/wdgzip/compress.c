@@ -14,6 +14,7 @@
 
 #include "codec.h"
 #include "gzheader.h"
+#include "inbuf.h"
 #include "wdgzip.h"
 
 /*
@@ -40,11 +41,10 @@ static void *read_block(void *arg)
 	b->len = 0;
 	b->err = 0;
 	while (b->len < BLOCK_SIZE) {
-		ssize_t n = read(b->fd, b->buf + b->len, BLOCK_SIZE - b->len);
+		ssize_t n = read_input(b->fd, b->buf + b->len,
+				       BLOCK_SIZE - b->len);
 
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			b->err = errno;
 			break;
 		}

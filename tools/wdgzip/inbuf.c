@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,6 +35,29 @@ void inbuf_free(struct inbuf *in)
 	in->buf = NULL;
 }
 
+ssize_t read_input(int fd, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = read(fd, buf, len);
+		int fl;
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -1;
+		/* inputs are opened O_NONBLOCK (as gzip does, so that opening
+		 * a FIFO cannot hang): now wait for the data after all */
+		fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || !(fl & O_NONBLOCK) ||
+		    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+}
+
 size_t inbuf_fill(struct inbuf *in)
 {
 	ssize_t n;
@@ -47,9 +71,7 @@ size_t inbuf_fill(struct inbuf *in)
 	}
 	if (in->len == in->cap)
 		return 0;
-	do {
-		n = read(in->fd, in->buf + in->len, in->cap - in->len);
-	} while (n < 0 && errno == EINTR);
+	n = read_input(in->fd, in->buf + in->len, in->cap - in->len);
 	if (n < 0)
 		read_error(in->name, errno);
 	if (n == 0) {

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct inbuf {
 	int fd;
@@ -18,6 +19,9 @@ struct inbuf {
 	int64_t total;		/* bytes read from fd so far */
 	int eof;
 };
+
+/* read(2) that retries on EINTR and waits on an O_NONBLOCK input. */
+ssize_t read_input(int fd, void *buf, size_t len);
 
 int inbuf_init(struct inbuf *in, size_t cap);
 void inbuf_reset(struct inbuf *in, int fd, const char *name);
