@@ -7,7 +7,9 @@
  * verified and ciphertexts decrypted by OpenSSL's default provider).
  *
  * It samples its resident set after the first minute (or a third of the
- * run when shorter) and at the end, and prints one line:
+ * run when shorter) and at the end, each time with every thread parked
+ * between two operations (so that no operation's buffers are counted), and
+ * prints one line:
  *   SOAK pid=P ops=N errors=E rss_first_kb=A rss_end_kb=B
  * Exit status 0 when there was no error. Not run by make check.
  *
@@ -32,6 +34,10 @@ static OSSL_LIB_CTX *wdctx;
 static EVP_PKEY *key_def, *key_wd;
 static atomic_ulong ops, errors;
 static volatile int stop;
+/* parking the threads for a quiet sample of the resident set */
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
+static int park_wanted, parked;
 static uint8_t *corpus;
 #define CORPUS	(4u << 20)
 
@@ -142,11 +148,41 @@ static int gcm_check(unsigned int *seed)
 	return ok;
 }
 
+static void park_point(void)
+{
+	pthread_mutex_lock(&park_lock);
+	if (park_wanted) {
+		parked++;
+		pthread_cond_broadcast(&park_cond);
+		while (park_wanted)
+			pthread_cond_wait(&park_cond, &park_lock);
+		parked--;
+	}
+	pthread_mutex_unlock(&park_lock);
+}
+
+/* The resident set with all nthr threads parked between operations. */
+static long quiet_rss_kb(int nthr)
+{
+	long kb;
+
+	pthread_mutex_lock(&park_lock);
+	park_wanted = 1;
+	while (parked < nthr)
+		pthread_cond_wait(&park_cond, &park_lock);
+	kb = rss_kb();
+	park_wanted = 0;
+	pthread_cond_broadcast(&park_cond);
+	pthread_mutex_unlock(&park_lock);
+	return kb;
+}
+
 static void *worker(void *arg)
 {
 	unsigned int seed = (unsigned int)(uintptr_t)arg * 7919u + (unsigned int)getpid();
 
 	while (!stop) {
+		park_point();
 		switch (rand_r(&seed) % 4) {
 		case 0:
 		case 1:
@@ -220,9 +256,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < nthr; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)i);
 	sleep((unsigned int)first);
-	rss_first = rss_kb();
+	rss_first = quiet_rss_kb(nthr);
 	sleep((unsigned int)(secs - first));
-	rss_end = rss_kb();
+	rss_end = quiet_rss_kb(nthr);
 	stop = 1;
 	for (i = 0; i < nthr; i++)
 		pthread_join(th[i], NULL);
