@@ -5,7 +5,9 @@
 # the foreground on 127.0.0.1 and a free port, with a prefix directory under
 # $BATS_TEST_TMPDIR, and stops it in teardown. Clients (curl, openssl,
 # wrk) use the stock libraries; counters come from nginx's processes
-# through wdctl.
+# through wdctl. Nothing outside the prefix is written (-e: the error log
+# before the configuration is read); as non-root, the "user" line is
+# ignored with a warning.
 
 load helpers
 
@@ -86,7 +88,7 @@ nginx_start() {
 		# fd 3 is bats's own output: nginx must not hold it
 		OPENSSL_CONF="$P/openssl-wd.cnf" \
 		LD_PRELOAD="$top_builddir/zlib-shim/.libs/libwdz.so.1" \
-			nginx -p "$P" -c "$P/nginx.conf" -g 'daemon off;' \
+			nginx -e "$P/error.log" -p "$P" -c "$P/nginx.conf" -g 'daemon off;' \
 			> "$P/stdout" 2>&1 3>&- &
 		NGINX_PID=$!
 		for i in $(seq 100); do
@@ -402,7 +404,7 @@ check_per_worker() {
 	get_https "$c" --tlsv1.3 "$URL/index.html"
 	old=$(nginx_workers | sort)
 	[ -n "$old" ]
-	nginx -p "$P" -c "$P/nginx.conf" -s reload
+	nginx -e "$P/error.log" -p "$P" -c "$P/nginx.conf" -s reload
 	# the old workers finish (their connections are closed) and exit
 	for i in $(seq 100); do
 		new=$(nginx_workers | sort)

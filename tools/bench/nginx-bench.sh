@@ -68,7 +68,7 @@ start() {
 	    -e "s|^\(\taccess_log\).*|\1 off;|" \
 	    "$src/provider/examples/nginx/nginx.conf" > "$p/nginx.conf"
 	OPENSSL_CONF="$2" LD_PRELOAD="${3:-}" WD_STATS_DIR=off \
-		nginx -p "$p" -c "$p/nginx.conf" -g 'daemon off;' > "$p/stdout" 2>&1 &
+		nginx -e "$p/error.log" -p "$p" -c "$p/nginx.conf" -g 'daemon off;' > "$p/stdout" 2>&1 &
 	pids="$pids $!"
 	i=0
 	until curl -s -o /dev/null --cacert "$dir/cert.pem" "https://127.0.0.1:$port/"; do
