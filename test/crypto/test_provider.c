@@ -13,6 +13,7 @@
  * this process's stats file prove which work went through a queue.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -603,6 +604,52 @@ static void check_async(EVP_PKEY *def, EVP_PKEY *wd)
 	   "4 ASYNC jobs sign on queues (paused %d times): same bytes as default", pauses);
 }
 
+struct thread_arg {
+	EVP_PKEY *wd;
+	const unsigned char *ref;
+	size_t reflen;
+	int good;
+};
+
+static void *thread_sign(void *varg)
+{
+	static const struct pad p = { "pkcs1", RSA_PKCS1_PADDING, "SHA256", 0 };
+	struct thread_arg *a = varg;
+	unsigned char tbs[32] = { 11 }, sig[512];
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		size_t l = sizeof(sig);
+
+		a->good += do_sign(wdctx, WDQ, a->wd, &p, tbs, 32, sig, &l) &&
+			   l == a->reflen && !memcmp(sig, a->ref, l);
+	}
+	return NULL;
+}
+
+/* Threads sign with one key at once: each borrows a queue of its own. */
+static void check_threads(EVP_PKEY *def, EVP_PKEY *wd)
+{
+	static const struct pad p = { "pkcs1", RSA_PKCS1_PADDING, "SHA256", 0 };
+	unsigned char tbs[32] = { 11 }, ref[512];
+	size_t reflen = sizeof(ref);
+	struct thread_arg args[4];
+	pthread_t th[4];
+	int i, good = 0;
+
+	do_sign(NULL, NULL, def, &p, tbs, 32, ref, &reflen);
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct thread_arg){ wd, ref, reflen, 0 };
+		pthread_create(&th[i], NULL, thread_sign, &args[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		good += args[i].good;
+	}
+	ok(good == 80, "4 threads x 20 signatures with one wd key: %d/80 equal the default's",
+	   good);
+}
+
 static void check_fork(EVP_PKEY *def, EVP_PKEY *wd)
 {
 	static const struct pad p = { "pkcs1", RSA_PKCS1_PADDING, "SHA256", 0 };
@@ -700,6 +747,7 @@ int main(void)
 	check_keygen();
 	check_aes_all();
 	check_async(def[1], wd[1]);
+	check_threads(def[0], wd[0]);
 	check_fork(def[1], wd[1]);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		EVP_PKEY_free(def[i]);
