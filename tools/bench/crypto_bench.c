@@ -25,7 +25,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#define ROUNDS		3
+#define ROUNDS		5
 #define ASYNC_JOBS	8
 
 static double round_s = 0.4;
