@@ -74,10 +74,10 @@ nginx_configure() {
 		"$P/nginx.conf"
 	grep -q "location /upload/" "$P/nginx.conf"
 	mkdir -p "$P/upload"
-	sed -e "s|^# module = .*|module = $top_builddir/provider/.libs/wd.so|" \
+	sed -e "s|^module = .*|module = $top_builddir/provider/.libs/wd.so|" \
 	    -e "s|^cipher_threshold = .*|cipher_threshold = 4096|" \
 	    "$EXAMPLES/openssl-wd.cnf" > "$P/openssl-wd.cnf"
-	grep -q "^module = " "$P/openssl-wd.cnf"
+	grep -q "^module = $top_builddir/provider/.libs/wd.so$" "$P/openssl-wd.cnf"
 	grep -q "^cipher_threshold = 4096$" "$P/openssl-wd.cnf"
 }
 

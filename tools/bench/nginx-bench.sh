@@ -87,7 +87,7 @@ start() {
 # in software on the soft device): WD_BENCH_CIPHER_THRESHOLD=auto measures
 # the shipped setting instead.
 threshold=${WD_BENCH_CIPHER_THRESHOLD:-4096}
-sed -e "s|^# module = .*|module = $top/provider/.libs/wd.so|" \
+sed -e "s|^module = .*|module = $top/provider/.libs/wd.so|" \
     -e "s|^cipher_threshold = .*|cipher_threshold = $threshold|" \
 	"$src/provider/examples/nginx/openssl-wd.cnf" > "$dir/openssl-wd.cnf"
 cat > "$dir/openssl-default.cnf" <<EOF
