@@ -155,21 +155,28 @@ static void restart_member(struct gz_file *f, struct member *m, int64_t start)
 		no_memory();
 }
 
+/* The input ended inside the deflate data: as gzip, hand out what was
+ * decoded, then fail. */
+static void truncated(struct gz_file *f, struct member *m, size_t olen)
+{
+	deliver(f, m, outbuf, olen);
+	writer_wait();
+	read_error(f->ifname, 0);
+}
+
 static void inflate_data(struct gz_file *f, struct member *m)
 {
 	int64_t start = inbuf_offset(&in);
 	size_t olen = 0, used, made;
-	int end = 0, ret;
+	int end = 0, ret, full = 0;
 
 	if (inflater_reset(inf) != CODEC_OK)
 		no_memory();
 	while (!end) {
-		if (in.pos == in.len && inbuf_fill(&in) == 0) {
-			/* as gzip, hand out what was decoded, then fail */
-			deliver(f, m, outbuf, olen);
-			writer_wait();
-			read_error(f->ifname, 0);
-		}
+		/* after a full buffer the decoder may hold more output: let it
+		 * flush it before deciding that the input is too short */
+		if (in.pos == in.len && !full && inbuf_fill(&in) == 0)
+			truncated(f, m, olen);
 		ret = inflater_step(inf, in.buf + in.pos, in.len - in.pos,
 				    outbuf + olen, OUT_SIZE - olen, &used, &made,
 				    &end);
@@ -183,6 +190,7 @@ static void inflate_data(struct gz_file *f, struct member *m)
 			deliver(f, m, outbuf, olen);
 			writer_wait();
 			olen = 0;
+			full = 0;
 			restart_member(f, m, start);
 			continue;
 		}
@@ -190,17 +198,15 @@ static void inflate_data(struct gz_file *f, struct member *m)
 			no_memory();
 		in.pos += used;
 		olen += made;
-		if (olen == OUT_SIZE || end) {
+		full = olen == OUT_SIZE;
+		if (full || end) {
 			deliver(f, m, outbuf, olen);
 			olen = 0;
 		}
 		/* no progress with input left: it must be incomplete */
 		if (!used && !made && !end && in.pos < in.len &&
-		    inbuf_fill(&in) == 0) {
-			deliver(f, m, outbuf, olen);
-			writer_wait();
-			read_error(f->ifname, 0);
-		}
+		    inbuf_fill(&in) == 0)
+			truncated(f, m, olen);
 	}
 }
 
