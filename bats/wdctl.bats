@@ -106,3 +106,17 @@ stop_hold() {
 	[[ "$output" == *"requests=100064 "* ]]
 	[[ "$output" == *"bytes_in=67108864 "* ]]
 }
+
+@test "wdctl stats shows kernel device counters from sysfs" {
+	cls="$BATS_TEST_TMPDIR/class"
+	mkdir -p "$cls/wd_soft-0/stats" "$cls/other-0"
+	echo 42 > "$cls/wd_soft-0/stats/requests"
+	echo 4200 > "$cls/wd_soft-0/stats/bytes_in"
+	echo 1 > "$cls/wd_soft-0/stats/errors"
+	WD_SYSFS_CLASS="$cls" "$WDCTL" stats --json > "$BATS_TEST_TMPDIR/d.json"
+	run json_get "$BATS_TEST_TMPDIR/d.json" "[(d['name'], d['requests'], d['bytes_in'], d['errors']) for d in j['devices']]"
+	[ "$status" -eq 0 ]
+	[ "$output" = "[('wd_soft-0', 42, 4200, 1)]" ]
+	WD_SYSFS_CLASS="$cls" run "$WDCTL" stats
+	[[ "$output" == *"DEVICE wd_soft-0 (kernel): requests=42 errors=1 bytes_in=4200"* ]]
+}

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * wdctl_stats.c - wdctl stats: the counters every live libwd process
- * publishes (wd_stats.h), read from outside the process.
+ * publishes (wd_stats.h), read from outside the process, and the counters
+ * kernel devices keep in sysfs (<class>/<dev>/stats/).
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "wd_stats.h"
 #include "wdctl.h"
@@ -143,6 +146,71 @@ static int show(const struct wd_stats_file *f, void *arg)
 	return 0;
 }
 
+/* Kernel device counters: every file in <class>/<dev>/stats/. */
+static const char *const dev_counters[] = {
+	"requests", "errors", "bytes_in", "bytes_out", "kicks", "wakeups",
+};
+#define NR_DEV_COUNTERS (sizeof(dev_counters) / sizeof(dev_counters[0]))
+
+static int read_dev_counter(const char *cls, const char *dev, const char *name,
+			    uint64_t *v)
+{
+	char path[1024];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/%s/stats/%s", cls, dev, name);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	ok = fscanf(f, "%" SCNu64, v) == 1;
+	fclose(f);
+	return ok;
+}
+
+static void show_devices(const struct wdctl_opts *o)
+{
+	const char *cls = getenv("WD_SYSFS_CLASS");
+	struct dirent *de;
+	int shown = 0;
+	size_t i;
+	DIR *d;
+
+	if (!cls || !*cls)
+		cls = "/sys/class/uacce";
+	d = opendir(cls);
+	if (o->json)
+		printf(",\"devices\":[");
+	while (d && (de = readdir(d))) {
+		uint64_t v[NR_DEV_COUNTERS] = { 0 };
+		int found = 0;
+
+		if (de->d_name[0] == '.')
+			continue;
+		for (i = 0; i < NR_DEV_COUNTERS; i++)
+			found += read_dev_counter(cls, de->d_name, dev_counters[i], &v[i]);
+		if (!found)
+			continue;
+		if (o->json) {
+			printf("%s{\"name\":", shown ? "," : "");
+			wdctl_json_str(de->d_name);
+			for (i = 0; i < NR_DEV_COUNTERS; i++)
+				printf(",\"%s\":%" PRIu64, dev_counters[i], v[i]);
+			putchar('}');
+		} else {
+			printf("DEVICE %s (kernel):", de->d_name);
+			for (i = 0; i < NR_DEV_COUNTERS; i++)
+				printf(" %s=%" PRIu64, dev_counters[i], v[i]);
+			putchar('\n');
+		}
+		shown++;
+	}
+	if (o->json)
+		putchar(']');
+	if (d)
+		closedir(d);
+}
+
 int wdctl_stats(const struct wdctl_opts *o)
 {
 	struct walk w = { .o = o };
@@ -154,9 +222,13 @@ int wdctl_stats(const struct wdctl_opts *o)
 	if (o->json) {
 		printf("],\"totals\":{");
 		json_counters(&w.all);
-		printf("}}\n");
+		printf("}");
 	} else if (!w.shown) {
 		printf("no process is using libwd%s\n", ret < 0 ? " (counters are off)" : "");
 	}
+	if (!o->pid)
+		show_devices(o);
+	if (o->json)
+		printf("}\n");
 	return o->pid && !w.shown ? 1 : 0;
 }
