@@ -279,6 +279,47 @@ PY
 	both -d c.gz a.gz
 	both -l t.gz
 }
+@test "header fields: extra, comment, header CRC, and stored names with paths" {
+	cd "$T/src"
+	python3 - <<'PY'
+import struct, zlib
+data = open('b', 'rb').read()
+c = zlib.compressobj(6, zlib.DEFLATED, -15)
+body = c.compress(data) + c.flush()
+trailer = struct.pack('<II', zlib.crc32(data), len(data))
+def member(flags, name=b'', extra=b'', comment=b'', hcrc_ok=True, mtime=1600000000):
+    h = bytes([0x1f, 0x8b, 8, flags]) + struct.pack('<I', mtime) + bytes([0, 3])
+    if flags & 4:
+        h += struct.pack('<H', len(extra)) + extra
+    if flags & 8:
+        h += name + b'\0'
+    if flags & 16:
+        h += comment + b'\0'
+    if flags & 2:
+        crc = zlib.crc32(h) & 0xffff
+        h += struct.pack('<H', crc if hcrc_ok else crc ^ 1)
+    return h + body + trailer
+open('x.gz', 'wb').write(member(4 | 8 | 16 | 2, b'orig', b'XYZW', b'a comment'))
+open('h.gz', 'wb').write(member(2, hcrc_ok=False))
+open('p.gz', 'wb').write(member(8, b'../../up/evil'))
+open('s.gz', 'wb').write(member(8, b'dir/sub/name'))
+PY
+	cd "$T"
+	both -dc x.gz
+	both -dcv x.gz
+	both -dN x.gz
+	both -dNv x.gz
+	both -lv x.gz
+	both -tv x.gz
+	both -d h.gz
+	both -dc h.gz
+	both -dcf h.gz
+	both -dcff h.gz
+	both -dN p.gz
+	[ -f "$T/w/evil" ]
+	both -dN s.gz
+	[ -f "$T/w/name" ]
+}
 @test "-cf passes data that is not gzip through unchanged" {
 	both -dcf a
 	both -dcf a.gz a r
