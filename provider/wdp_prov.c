@@ -242,6 +242,21 @@ static void wdp_configure(struct wdp_ctx *ctx, const OSSL_DISPATCH *in)
 int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 		       const OSSL_DISPATCH **out, void **provctx);
 
+/*
+ * Load the default provider beside wd, unless the application already did.
+ * Loaded now, it would come before wd in the library context and win every
+ * fetch that names no provider (openssl speed, EVP_PKEY_CTX_new...), though
+ * the application asked for wd first: so wd is also made the preference
+ * ("?provider=wd", what provider/examples/openssl.cnf sets).
+ */
+static void wdp_load_default(OSSL_LIB_CTX *lc)
+{
+	if (OSSL_PROVIDER_available(lc, "default"))
+		return;
+	if (OSSL_PROVIDER_try_load(lc, "default", 1))
+		EVP_set_default_properties(lc, "?provider=wd");
+}
+
 __attribute__((visibility("default")))
 int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 		       const OSSL_DISPATCH **out, void **provctx)
@@ -273,8 +288,7 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 	 * pointer; wd links the same libcrypto, so it is that OSSL_LIB_CTX.
 	 */
 	if (ctx->get_libctx && ctx->load_default)
-		OSSL_PROVIDER_try_load((OSSL_LIB_CTX *)ctx->get_libctx(handle),
-				       "default", 1);
+		wdp_load_default((OSSL_LIB_CTX *)ctx->get_libctx(handle));
 	*out = wdp_dispatch;
 	*provctx = ctx;
 	return 1;
