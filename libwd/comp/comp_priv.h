@@ -19,6 +19,7 @@
 #define COMP_BOUNCE		(256u << 10)	/* share-domain bounce buffer */
 #define COMP_DEF_CHUNK		(256u << 10)
 #define COMP_MAX_LEN		0xffffffffu	/* ring lengths are 32 bits */
+#define COMP_STEP_MAX		(4u << 20)	/* buffer a stream step is given */
 
 struct comp_slot {
 	struct wd_msg msg;

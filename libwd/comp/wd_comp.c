@@ -321,7 +321,20 @@ static int comp_step_sync(struct wd_comp_sess *s, struct wd_comp_req *req,
 		in = comp_max_in(s);
 	if (out > comp_max_out(s))
 		out = comp_max_out(s);
+	/*
+	 * A stream step need not see all of a huge buffer: the device checks
+	 * (and, for dst, touches) every page it is given, so a caller's
+	 * 100 MB input or output would cost that on every step. The loop in
+	 * wd_comp_stream() goes on where the step stopped.
+	 */
+	if (stream && in > COMP_STEP_MAX)
+		in = COMP_STEP_MAX;
+	if (stream && out > COMP_STEP_MAX)
+		out = COMP_STEP_MAX;
 	comp_slot_prepare(s, sl, req, in, out, stream);
+	/* a flush applies once all of the caller's input is in */
+	if (stream && in < req->src_len)
+		sl->param->flush = WD_COMP_NO_FLUSH;
 	ret = comp_slot_send(l, sl);
 	if (ret) {
 		comp_slot_put(l, sl);
