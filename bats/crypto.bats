@@ -254,3 +254,20 @@ setup() {
 	run json_get "$T/s.json" "j['processes'][0]['algorithms']['rsa-sign']['offloaded']"
 	[ "$output" -ge 3 ]
 }
+
+# A program that fetches without properties (openssl speed) still gets wd
+# when it loads wd first: wd brings default in behind itself.
+@test "openssl speed -provider wd -provider default signs through wd" {
+	openssl speed -provider wd -provider default -seconds 3 rsa2048 > "$T/speed.out" 2>&1 3>&- &
+	sp=$!
+	n=0
+	for _ in $(seq 40); do
+		sleep 0.2
+		"$WDCTL" stats --json --pid "$sp" > "$T/sp.json" 2>/dev/null || continue
+		n=$(json_get "$T/sp.json" "j['processes'][0]['algorithms'].get('rsa-sign', {}).get('offloaded', 0)" 2>/dev/null || echo 0)
+		[ "$n" -gt 0 ] && break
+	done
+	wait "$sp"
+	grep -q "^rsa 2048 bits" "$T/speed.out"
+	[ "$n" -gt 0 ]
+}
