@@ -69,7 +69,8 @@ start() {
 	    "$src/provider/examples/nginx/nginx.conf" > "$p/nginx.conf"
 	OPENSSL_CONF="$2" LD_PRELOAD="${3:-}" WD_STATS_DIR=off \
 		nginx -e "$p/error.log" -p "$p" -c "$p/nginx.conf" -g 'daemon off;' > "$p/stdout" 2>&1 &
-	pids="$pids $!"
+	npid=$!
+	pids="$pids $npid"
 	i=0
 	until curl -s -o /dev/null --cacert "$dir/cert.pem" "https://127.0.0.1:$port/"; do
 		i=$((i + 1))
@@ -81,6 +82,7 @@ start() {
 		sleep 0.1
 	done
 	eval "port_$1=$port"
+	eval "master_$1=$npid"
 }
 
 # AES records on the queues from 4 KiB, as in the test ("auto" keeps AES
@@ -106,8 +108,20 @@ now() {
 	date +%s.%N
 }
 
-# handshakes PORT: full handshakes per second, 2 s_time clients at once
+# cpu_ticks MASTER_PID: CPU time (user + system, all threads, clock ticks)
+# the master's workers used so far. On a shared, overloaded machine the
+# rate of a server with more threads (wd's soft engines) also reflects a
+# bigger share of the scheduler; CPU per operation does not.
+cpu_ticks() {
+	for w in $(ps -o pid= --ppid "$1"); do
+		awk '{ print $14 + $15 }' "/proc/$w/stat" 2>/dev/null || true
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# handshakes PORT MASTER: full handshakes per second, 2 s_time clients at
+# once; prints "rate cpu_ms_per_handshake"
 handshakes() {
+	k0=$(cpu_ticks "$2")
 	t0=$(now)
 	openssl s_time -connect "127.0.0.1:$1" -new -time "$secs" -www /index.html \
 		> "$dir/st1" 2>&1 &
@@ -115,51 +129,62 @@ handshakes() {
 	openssl s_time -connect "127.0.0.1:$1" -new -time "$secs" -www /index.html \
 		> "$dir/st2" 2>&1 &
 	c2=$!
-	wait $c1 && wait $c2 || { echo 0; return; }
+	wait $c1 && wait $c2 || { echo 0 0; return; }
 	t1=$(now)
+	k1=$(cpu_ticks "$2")
 	n=$(sed -n 's/^\([0-9]*\) connections in [0-9]* real seconds.*/\1/p' "$dir/st1" "$dir/st2" |
 	    awk '{ s += $1 } END { print s + 0 }')
-	awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", n / (b - a) }'
+	awk -v n="$n" -v a="$t0" -v b="$t1" -v k="$((k1 - k0))" -v hz="$hz" \
+		'BEGIN { if (n > 0) printf "%.1f %.3f\n", n / (b - a), k * 1000 / hz / n; else print 0, 0 }'
 }
 
-# throughput PORT: MB/s of 4 downloads of big.bin on one connection
+# throughput PORT MASTER: MB/s of 4 downloads of big.bin on one
+# connection; prints "mbps cpu_ms_per_MB"
 throughput() {
 	u="https://127.0.0.1:$1/big.bin"
+	k0=$(cpu_ticks "$2")
 	t0=$(now)
 	curl -s --cacert "$dir/cert.pem" -o /dev/null -o /dev/null -o /dev/null -o /dev/null \
-		"$u" "$u" "$u" "$u" || { echo 0; return; }
+		"$u" "$u" "$u" "$u" || { echo 0 0; return; }
 	t1=$(now)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", 4 * 64 * 1048576 / (b - a) / 1e6 }'
+	k1=$(cpu_ticks "$2")
+	awk -v a="$t0" -v b="$t1" -v k="$((k1 - k0))" -v hz="$hz" 'BEGIN {
+		mb = 4 * 64 * 1048576 / 1e6
+		printf "%.1f %.3f\n", mb / (b - a), k * 1000 / hz / mb
+	}'
 }
 
-# best FUNC: the best of $runs runs of FUNC on each server, alternately;
-# prints "wd default"
+# best FUNC: the best of $runs runs of FUNC on each server, alternately
+# (and the CPU per operation of that run); prints "wd wd_cpu default def_cpu"
 best() {
-	bw=0
-	bd=0
+	bw="0 0"
+	bd="0 0"
 	i=0
 	while [ $i -lt "$runs" ]; do
-		w=$($1 "$port_wd")
-		d=$($1 "$port_default")
-		bw=$(awk -v a="$bw" -v b="$w" 'BEGIN { print (b > a) ? b : a }')
-		bd=$(awk -v a="$bd" -v b="$d" 'BEGIN { print (b > a) ? b : a }')
+		w=$($1 "$port_wd" "$master_wd")
+		d=$($1 "$port_default" "$master_default")
+		bw=$(echo "$bw $w" | awk '{ print ($3 > $1) ? $3 " " $4 : $1 " " $2 }')
+		bd=$(echo "$bd $d" | awk '{ print ($3 > $1) ? $3 " " $4 : $1 " " $2 }')
 		i=$((i + 1))
 	done
 	echo "$bw $bd"
 }
 
-line() {	# name unit wd default
-	awk -v n="$1" -v u="$2" -v w="$3" -v d="$4" -v t="$threshold" 'BEGIN {
+line() {	# name unit cpu_unit wd wd_cpu default default_cpu
+	awk -v n="$1" -v u="$2" -v cu="$3" -v w="$4" -v wc="$5" -v d="$6" -v dc="$7" \
+	    -v t="$threshold" 'BEGIN {
 		if (w <= 0 || d <= 0) {
 			printf "BENCH %s error=failed_run wd_%s=%s default_%s=%s\n", n, u, w, u, d
 			exit
 		}
-		printf "BENCH %s wd_%s=%.1f default_%s=%.1f cipher_threshold=%s ratio=%.2f\n",
-		       n, u, w, u, d, t, w / d
+		printf "BENCH %s wd_%s=%.1f default_%s=%.1f wd_cpu_%s=%.3f default_cpu_%s=%.3f",
+		       n, u, w, u, d, cu, wc, cu, dc
+		printf " cipher_threshold=%s ratio=%.2f\n", t, w / d
 	}'
 }
 
+hz=$(getconf CLK_TCK)
 set -- $(best handshakes)
-line nginx-tls-handshakes hps "$1" "$2"
+line nginx-tls-handshakes hps ms_per_handshake "$@"
 set -- $(best throughput)
-line nginx-https-throughput mbps "$1" "$2"
+line nginx-https-throughput mbps ms_per_mb "$@"
