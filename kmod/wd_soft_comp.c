@@ -12,9 +12,9 @@
  * is added here (wd_soft_gzip.c), and AUTO picks zlib or gzip by the first
  * byte. What it lacks is mapped to what it has, with the same meaning for
  * the data: Z_BLOCK on deflate becomes Z_PARTIAL_FLUSH (a superset: the
- * block is completed and all its bits are written) and the RLE and FIXED
- * strategies become the default one (a valid stream, another size). Preset
- * dictionaries have no equivalent: -EOPNOTSUPP.
+ * block is completed and all its bits are written), the RLE and FIXED
+ * strategies become the default one (a valid stream, another size), and a
+ * dictionary is primed through the stream itself (comp_prime()).
  */
 #include <linux/crc32.h>
 #include <linux/slab.h>
@@ -36,6 +36,7 @@ struct comp_state {
 	int wbits;
 	u32 checksum;		/* raw: per check; gzip: crc32 */
 	u64 wrap_out;		/* compress: gzip wrapper bytes written */
+	u64 prime_out;		/* output of priming, dropped */
 	struct wd_soft_gzip gz;
 };
 
@@ -103,8 +104,7 @@ static int comp_param_check(const struct wd_comp_param *p,
 	    p->dict_len > sqe->src_len ||
 	    (p->dict_len && p->format != WD_COMP_RAW))
 		return -EINVAL;
-	/* valid, but beyond the kernel's zlib */
-	return p->dict_len ? -EOPNOTSUPP : 0;
+	return 0;
 }
 
 /* Set zlib up for format (raw, zlib or gzip). */
@@ -330,7 +330,7 @@ static int comp_param_out(struct comp_job *j, struct wd_comp_param *p)
 	struct comp_state *st = j->st;
 
 	p->checksum = st->format == WD_COMP_ZLIB ? (u32)st->zs.adler : st->checksum;
-	p->total_out = st->zs.total_out + st->wrap_out;
+	p->total_out = st->zs.total_out + st->wrap_out - st->prime_out;
 	return wd_soft_write(j->req->q, j->sqe->param +
 			     offsetof(struct wd_comp_param, checksum),
 			     &p->checksum, sizeof(*p) -
@@ -350,11 +350,57 @@ static int comp_whole(struct comp_job *j, const struct wd_comp_param *p)
 	return 0;
 }
 
+/*
+ * Prime the window with the dict_len bytes at the head of src. The kernel's
+ * zlib has no SetDictionary, so deflate compresses them up to a sync flush
+ * and drops that output (the next block starts on a byte boundary and may
+ * refer back into them), and inflate reads them as a stored block whose
+ * output is dropped. They count in consumed, not in checksum or total_out.
+ */
+static int comp_prime(struct comp_job *j, u32 dict_len)
+{
+	struct comp_state *st = j->st;
+	struct z_stream_s *zs = &st->zs;
+	u8 *in = j->req->bounce, *out = in + COMP_PIECE;
+	u32 skip = dict_len > WD_COMP_WINDOW ? dict_len - WD_COMP_WINDOW : 0;
+	u32 len = dict_len - skip;
+	u8 stored[5] = { 0, len & 0xff, len >> 8, ~len & 0xff, (~len >> 8) & 0xff };
+	int zret;
+
+	BUILD_BUG_ON(COMP_PIECE < WD_COMP_WINDOW);
+	if (wd_soft_read(j->req->q, in, j->sqe->src + skip, len))
+		return -EFAULT;
+	if (st->inflate) {
+		zs->next_in = stored;
+		zs->avail_in = sizeof(stored);
+		zs->next_out = out;
+		zs->avail_out = COMP_PIECE;
+		zret = zlib_inflate(zs, Z_SYNC_FLUSH);
+		zs->next_in = in;
+		zs->avail_in = len;
+		if (zret == Z_OK)
+			zret = zlib_inflate(zs, Z_SYNC_FLUSH);
+	} else {
+		zs->next_in = in;
+		zs->avail_in = len;
+		do {
+			zs->next_out = out;
+			zs->avail_out = COMP_PIECE;
+			zret = zlib_deflate(zs, Z_SYNC_FLUSH);
+		} while (zret == Z_OK && !zs->avail_out);
+	}
+	if (zret != Z_OK || zs->avail_in)
+		return -EINVAL;
+	st->prime_out = zs->total_out;
+	j->consumed = dict_len;
+	return 0;
+}
+
 /* The stream of ctx_id, started by this request if it is the first. */
 static struct comp_state *comp_stream(struct wd_soft_req *req,
 				      const struct wd_sqe *sqe,
 				      const struct wd_comp_param *p,
-				      bool inflate, int *err)
+				      bool inflate, bool *fresh, int *err)
 {
 	struct wd_soft_ctx *c = wd_soft_ctx(req->q, sqe->ctx_id);
 
@@ -365,6 +411,7 @@ static struct comp_state *comp_stream(struct wd_soft_req *req,
 	if (!c->state) {
 		c->state = comp_state_new(p, inflate, err);
 		c->destroy = comp_state_free;
+		*fresh = true;
 	}
 	return c->state;
 }
@@ -374,6 +421,7 @@ static void wd_soft_op_comp(struct wd_soft_req *req, const struct wd_sqe *sqe,
 {
 	struct comp_job j = { .req = req, .sqe = sqe };
 	struct wd_comp_param p;
+	bool fresh = false;
 	int ret;
 
 	if (!sqe->param || sqe->param_len < sizeof(p)) {
@@ -388,13 +436,19 @@ static void wd_soft_op_comp(struct wd_soft_req *req, const struct wd_sqe *sqe,
 	if (ret)
 		goto out;
 	j.zflush = comp_kernel_flush(p.flush);
-	if (sqe->ctx_id)
-		j.st = comp_stream(req, sqe, &p, inflate, &ret);
-	else
+	if (sqe->ctx_id) {
+		j.st = comp_stream(req, sqe, &p, inflate, &fresh, &ret);
+	} else {
 		j.st = comp_state_new(&p, inflate, &ret);
+		fresh = true;
+	}
 	if (!j.st)
 		goto out;
-	ret = comp_run(&j, &p);
+	/* a dictionary belongs to the request that starts the stream */
+	if (fresh && p.dict_len)
+		ret = comp_prime(&j, p.dict_len);
+	if (!ret)
+		ret = comp_run(&j, &p);
 	if (!ret && !sqe->ctx_id)
 		ret = comp_whole(&j, &p);
 	if (!ret || ret == -ENOKEY)

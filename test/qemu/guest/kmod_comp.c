@@ -4,7 +4,7 @@
  * against the real zlib in this process: whole jobs and streams cut into
  * requests (with dst full / WD_CQE_F_MORE), raw, zlib and gzip formats (the
  * gzip wrapper is the module's own), AUTO, checksums, corrupt input, and
- * what the kernel's zlib cannot do (dictionaries: -EOPNOTSUPP).
+ * dictionaries (primed by the module, read by zlib), and bad parameters.
  */
 #include <zlib.h>
 #include "kq.h"
@@ -262,14 +262,72 @@ static void gzip_and_more(struct kq *q)
 	   "AUTO finds zlib");
 }
 
+/*
+ * Priming: the first dict_len bytes of src are history. Compress data after
+ * 40000 bytes of history (the last 32 KiB count) and check that zlib, given
+ * the same dictionary, reads it; then the other way round, as a stream.
+ */
+static void dictionaries(struct kq *q)
+{
+	const uint32_t hist = 40000, len = 100000;
+	const unsigned char *dict = data + hist - WD_COMP_WINDOW;
+	uint32_t in = 0, out = 0;
+	struct wd_cqe c;
+	z_stream s = { 0 };
+	int r, n = 0;
+
+	setp(WD_COMP_RAW, 6, WD_COMP_FINISH, WD_COMP_CHECK_CRC32);
+	param->dict_len = hist;
+	r = comp_req(q, WD_OP_COMPRESS, 0, 0, data, hist + len, buf, DATA_LEN, &c);
+	inflateInit2(&s, -15);
+	inflateSetDictionary(&s, dict, WD_COMP_WINDOW);
+	s.next_in = buf;
+	s.avail_in = c.produced;
+	s.next_out = back;
+	s.avail_out = DATA_LEN;
+	ok(r == 0 && c.consumed == hist + len && inflate(&s, Z_FINISH) == Z_STREAM_END &&
+	   s.total_out == len && !memcmp(back, data + hist, len) &&
+	   param->checksum == crc32(0, data + hist, len) && param->total_out == c.produced,
+	   "primed deflate: zlib with the dictionary reads it; checksum skips the history");
+	inflateEnd(&s);
+
+	memset(&s, 0, sizeof(s));
+	deflateInit2(&s, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+	deflateSetDictionary(&s, dict, WD_COMP_WINDOW);
+	memcpy(buf, dict, WD_COMP_WINDOW);
+	s.next_in = data + hist;
+	s.avail_in = len;
+	s.next_out = buf + WD_COMP_WINDOW;
+	s.avail_out = DATA_LEN;
+	deflate(&s, Z_FINISH);
+	deflateEnd(&s);
+	r = 0;
+	while (!r && n < 10000) {
+		uint32_t total = WD_COMP_WINDOW + s.total_out;
+		uint32_t step = in ? 5000 : WD_COMP_WINDOW + 100;
+
+		setp(WD_COMP_RAW, 0, 0, 0);
+		param->dict_len = in ? 0 : WD_COMP_WINDOW;
+		r = comp_req(q, WD_OP_DECOMPRESS, 11, in ? 0 : WD_SQE_F_FIRST, buf + in,
+			     total - in < step ? total - in : step, back + out, 3000, &c);
+		in += c.consumed;
+		out += c.produced;
+		n++;
+		if (c.flags & WD_CQE_F_END)
+			break;
+	}
+	ok(!r && (c.flags & WD_CQE_F_END) && out == len && !memcmp(back, data + hist, len),
+	   "primed inflate stream: zlib's dictionary stream read back (%d requests)", n);
+}
+
 static void refused(struct kq *q)
 {
 	struct wd_cqe c;
 
-	setp(WD_COMP_RAW, 6, WD_COMP_FINISH, 0);
+	setp(WD_COMP_ZLIB, 6, WD_COMP_FINISH, 0);
 	param->dict_len = 10;
-	ok(comp_req(q, WD_OP_COMPRESS, 0, 0, data, 100, buf, 1000, &c) == -EOPNOTSUPP,
-	   "a dictionary: EOPNOTSUPP (the kernel's zlib has none)");
+	ok(comp_req(q, WD_OP_COMPRESS, 0, 0, data, 100, buf, 1000, &c) == -EINVAL,
+	   "a dictionary on a zlib stream: EINVAL");
 	setp(WD_COMP_ZLIB, 10, WD_COMP_FINISH, 0);
 	ok(comp_req(q, WD_OP_COMPRESS, 0, 0, data, 100, buf, 1000, &c) == -EINVAL,
 	   "level 10: EINVAL");
@@ -323,6 +381,7 @@ int main(void)
 	whole_jobs(&q);
 	streams(&q);
 	gzip_and_more(&q);
+	dictionaries(&q);
 	refused(&q);
 	kq_close(&q);
 	share_domain(sd);
