@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,10 +282,25 @@ static void mode_from_name(const char *name)
 	}
 }
 
+/*
+ * The soft device's engines run in this process and set up a deflate state
+ * for every chunk: keep freed memory for reuse instead of giving it back to
+ * the kernel each time (glibc would madvise it away and fault it in again,
+ * about a tenth of the run's time).
+ */
+static void malloc_tune(void)
+{
+#if defined(M_TRIM_THRESHOLD) && defined(M_MMAP_THRESHOLD)
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	int first, file_count;
 
+	malloc_tune();
 	program_name = base_name(argv[0]);
 	/* getopt names the program by argv[0]: make it the short name, not
 	 * the path (libtool's wrapper runs us by a long one) */
