@@ -189,11 +189,22 @@ struct inflater *inflater_new(void)
 	return f;
 }
 
+/* The device failed: the rest is software work, and the counters say so. */
+static int inflater_to_software(struct inflater *f)
+{
+	wd_alg_stats_add("inflate", WD_ALG_ERRORS, 1);
+	wd_alg_stats_add("inflate", WD_ALG_FALLBACK, 1);
+	wd_comp_sess_free(f->sess);
+	f->sess = NULL;
+	return inflater_software(f);
+}
+
 int inflater_reset(struct inflater *f)
 {
-	if (f->sess)
-		return wd_comp_sess_reset(f->sess) == 0 ? CODEC_OK :
-			CODEC_NO_MEMORY;
+	if (f->sess && wd_comp_sess_reset(f->sess) == 0)
+		return CODEC_OK;
+	if (f->sess && inflater_to_software(f) != CODEC_OK)
+		return CODEC_NO_MEMORY;
 	return zinflater_reset(f->z);
 }
 
@@ -223,14 +234,9 @@ int inflater_step(struct inflater *f, const uint8_t *in, size_t in_len,
 		return CODEC_OK;
 	if (ret == -EBADMSG)
 		return CODEC_DATA_ERROR;
-	/* the device failed: the rest is software work */
-	wd_alg_stats_add("inflate", WD_ALG_ERRORS, 1);
-	wd_alg_stats_add("inflate", WD_ALG_FALLBACK, 1);
-	wd_comp_sess_free(f->sess);
-	f->sess = NULL;
 	*consumed = *produced = 0;
 	*end = 0;
-	if (inflater_software(f) != CODEC_OK)
+	if (inflater_to_software(f) != CODEC_OK)
 		return CODEC_NO_MEMORY;
 	return CODEC_DEVICE_ERROR;
 }
