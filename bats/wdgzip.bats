@@ -182,7 +182,7 @@ rc() { cat "$T/w.rc"; }
 	[[ "$output" == *"--synchronous"* ]]
 	run wdgzip -V
 	[ "$status" -eq 0 ]
-	[[ "$output" == "wdgzip (WarpDrive) "* ]]
+	[[ "$output" == "wdgzip (warpdrive) "* ]]
 	run wdgzip -L
 	[ "$status" -eq 0 ]
 }

@@ -108,7 +108,7 @@ static void help(void)
 
 static void license(void)
 {
-	printf("%s (WarpDrive) %s\n", program_name, PACKAGE_VERSION);
+	printf("%s (%s) %s\n", program_name, PACKAGE_NAME, PACKAGE_VERSION);
 	fputs(
 "Copyright (C) 2026 the WarpDrive authors.\n"
 "This is free software, distributed under the MIT license.\n"
