@@ -115,6 +115,17 @@ nginx_workers() {
 	ps -o pid= --ppid "$NGINX_PID" | tr -d ' '
 }
 
+# wait_workers N: until the master has N workers (5 s)
+wait_workers() {
+	local i
+
+	for i in $(seq 50); do
+		[ "$(nginx_workers | wc -l)" -eq "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 nginx_stop() {
 	local i workers
 
@@ -187,6 +198,7 @@ count() {
 # ---------------------------------------------------------------- tests
 
 @test "nginx links libssl, libcrypto and libz dynamically; workers map wd.so and libwdz.so.1" {
+	wait_workers 2
 	run ldd "$(command -v nginx)"
 	[[ "$output" == *"libssl.so.3"* ]]
 	[[ "$output" == *"libcrypto.so.3"* ]]
@@ -195,7 +207,6 @@ count() {
 		grep -q "/provider/.libs/wd.so" "/proc/$w/maps"
 		grep -q "/zlib-shim/.libs/libwdz.so.1" "/proc/$w/maps"
 	done
-	[ "$(nginx_workers | wc -l)" -eq 2 ]
 }
 
 @test "TLS 1.3 TLS_AES_128_GCM_SHA256 with RSA-PSS: curl and openssl s_client" {
@@ -420,7 +431,8 @@ check_per_worker() {
 	# the old workers finish (their connections are closed) and exit
 	for i in $(seq 100); do
 		new=$(nginx_workers | sort)
-		[ -n "$new" ] && [ -z "$(comm -12 <(echo "$old") <(echo "$new"))" ] && break
+		[ "$(echo "$new" | grep -c .)" -eq 2 ] &&
+			[ -z "$(comm -12 <(echo "$old") <(echo "$new"))" ] && break
 		sleep 0.1
 	done
 	echo "workers before: $old; after: $new"
