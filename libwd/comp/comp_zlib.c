@@ -29,7 +29,8 @@ static void comp_zlib_load(void)
 	if (!h)
 		return;
 	zlib_ok = LOAD(h, deflateInit2_) && LOAD(h, deflate) &&
-		  LOAD(h, deflateEnd) && LOAD(h, deflateSetDictionary) &&
+		  LOAD(h, deflateEnd) && LOAD(h, deflateReset) &&
+		  LOAD(h, deflateSetDictionary) &&
 		  LOAD(h, inflateInit2_) && LOAD(h, inflate) &&
 		  LOAD(h, inflateEnd) && LOAD(h, inflateSetDictionary) &&
 		  LOAD(h, crc32) && LOAD(h, adler32) && LOAD(h, crc32_combine) &&

@@ -16,6 +16,7 @@ struct comp_zlib {
 	int (*deflateInit2_)(z_streamp, int, int, int, int, int, const char *, int);
 	int (*deflate)(z_streamp, int);
 	int (*deflateEnd)(z_streamp);
+	int (*deflateReset)(z_streamp);
 	int (*deflateSetDictionary)(z_streamp, const Bytef *, uInt);
 	int (*inflateInit2_)(z_streamp, int, const char *, int);
 	int (*inflate)(z_streamp, int);

@@ -17,6 +17,7 @@
  * WD_COMP_ENGINE=zlib forces zlib everywhere (byte-exact zlib output).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "soft_engine.h"
@@ -276,8 +277,10 @@ static int comp_isal_init(struct comp_stream *s, uint8_t *dict, uint32_t dict_le
 		uint32_t lbs = lvl == 1 ? ISAL_DEF_LVL1_DEFAULT :
 			       lvl == 2 ? ISAL_DEF_LVL2_DEFAULT : ISAL_DEF_LVL3_DEFAULT;
 
-		s->isd = malloc(sizeof(*s->isd));
-		s->level_buf = malloc(lbs);
+		if (!s->isd)	/* a reused coder keeps its memory */
+			s->isd = malloc(sizeof(*s->isd));
+		if (!s->level_buf)
+			s->level_buf = malloc(lbs);
 		if (!s->isd || !s->level_buf)
 			return -ENOMEM;
 		isal_deflate_init(s->isd);
@@ -446,6 +449,66 @@ static int comp_stream_init(struct comp_stream *s, uint8_t *dict, uint32_t dict_
 	return comp_zlib_init(s, dict, dict_len);
 }
 
+/*
+ * Stateless compress jobs (the chunks of parallel streams) come by the
+ * hundred per stream: an engine thread keeps the coder of its last one and
+ * resets it for the next one with the same setup, instead of allocating
+ * and clearing some 300 KB of coder state per chunk (and the page faults
+ * and trims that go with it).
+ */
+static pthread_key_t comp_cache_key;
+static pthread_once_t comp_cache_once = PTHREAD_ONCE_INIT;
+
+static void comp_cache_init(void)
+{
+	pthread_key_create(&comp_cache_key, comp_stream_destroy);
+}
+
+static struct comp_stream *comp_cache_take(const struct wd_comp_param *p)
+{
+	struct comp_stream *s;
+
+	pthread_once(&comp_cache_once, comp_cache_init);
+	s = pthread_getspecific(comp_cache_key);
+	if (!s)
+		return NULL;
+	pthread_setspecific(comp_cache_key, NULL);
+	if (s->setup.format == p->format && s->setup.level == p->level &&
+	    s->setup.window_bits == p->window_bits &&
+	    s->setup.mem_level == p->mem_level && s->setup.strategy == p->strategy)
+		return s;
+	comp_stream_destroy(s);
+	return NULL;
+}
+
+static void comp_cache_put(struct comp_stream *s)
+{
+	pthread_once(&comp_cache_once, comp_cache_init);
+	if (s->inflate || !s->started || pthread_getspecific(comp_cache_key) ||
+	    pthread_setspecific(comp_cache_key, s))
+		comp_stream_destroy(s);
+}
+
+/* A cached coder made new for the job p (same setup, other details). */
+static int comp_stream_reuse(struct comp_stream *s, const struct wd_comp_param *p,
+			     uint8_t *dict, uint32_t dict_len)
+{
+	s->setup = *p;
+	s->check = p->check == WD_COMP_CHECK_ADLER32 ?
+		   (p->check_init ? p->check_init : 1) : p->check_init;
+	s->total_out = 0;
+	s->ended = s->dead = s->error = 0;
+#ifdef HAVE_ISAL
+	if (s->be == BE_ISAL)	/* a full init: a reset keeps a stale check */
+		return comp_isal_init(s, dict, dict_len);
+#endif
+	if (comp_zlib()->deflateReset(&s->zs) != Z_OK)
+		return -EINVAL;
+	if (dict_len && comp_zlib()->deflateSetDictionary(&s->zs, dict, dict_len) != Z_OK)
+		return -EINVAL;
+	return 0;
+}
+
 static void comp_stream_step(struct comp_stream *s, struct comp_step *st)
 {
 	const uint8_t *in = s->inflate ? st->dst : st->src;
@@ -524,6 +587,15 @@ static struct comp_stream *comp_begin(struct soft_ctx *c, const struct wd_comp_p
 	*status = comp_param_check(p, inflate, src_len);
 	if (*status)
 		return NULL;
+	if (!c && !inflate) {
+		s = comp_cache_take(p);
+		if (s) {
+			*status = comp_stream_reuse(s, p, src, p->dict_len);
+			if (!*status)
+				return s;
+			comp_stream_destroy(s);
+		}
+	}
 	/* on the heap even when stateless: zlib's state points back at zs */
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -615,7 +687,7 @@ static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 	up->total_out = s->total_out;
 	up->error = st.status == -EBADMSG ? (__u32)st.error : 0;
 	if (!c)
-		comp_stream_destroy(s);
+		comp_cache_put(s);
 }
 
 void soft_op_compress(struct soft_queue *q, const struct wd_sqe *sqe,
