@@ -39,11 +39,13 @@
 struct wdp_ctx {
 	const OSSL_CORE_HANDLE *core;
 	OSSL_LIB_CTX *libctx;		/* private: holds only "default" */
+	OSSL_PROVIDER *sw_prov;		/* that default provider */
 	size_t cipher_threshold;	/* updates below this stay in software */
 	unsigned int rsa_min_bits;	/* smaller keys stay in software */
 	int offload;			/* 0: everything in software */
 	int load_default;		/* load "default" beside wd (default 1) */
 	OSSL_FUNC_core_get_libctx_fn *get_libctx;
+	OSSL_PROVIDER *loaded_default;	/* the default provider wd loaded */
 	EVP_SIGNATURE *sw_sig;		/* the default provider's RSA, for */
 	EVP_ASYM_CIPHER *sw_asym;	/* its parameter tables */
 	EVP_KEYMGMT *sw_kmgmt;

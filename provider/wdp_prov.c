@@ -189,9 +189,14 @@ static void wdp_teardown(void *provctx)
 	for (i = 0; i < 5; i++)
 		for (j = 0; j < 3; j++)
 			EVP_CIPHER_free(ctx->sw_aes[i][j]);
+	if (ctx->loaded_default)
+		OSSL_PROVIDER_unload(ctx->loaded_default);
 	EVP_SIGNATURE_free(ctx->sw_sig);
 	EVP_ASYM_CIPHER_free(ctx->sw_asym);
 	EVP_KEYMGMT_free(ctx->sw_kmgmt);
+	/* our reference first: freeing the context does not drop it */
+	if (ctx->sw_prov)
+		OSSL_PROVIDER_unload(ctx->sw_prov);
 	OSSL_LIB_CTX_free(ctx->libctx);
 	free(ctx);
 }
@@ -249,11 +254,13 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
  * the application asked for wd first: so wd is also made the preference
  * ("?provider=wd", what provider/examples/openssl.cnf sets).
  */
-static void wdp_load_default(OSSL_LIB_CTX *lc)
+static void wdp_load_default(struct wdp_ctx *ctx, OSSL_LIB_CTX *lc)
 {
 	if (OSSL_PROVIDER_available(lc, "default"))
 		return;
-	if (OSSL_PROVIDER_try_load(lc, "default", 1))
+	/* our reference is given back in wdp_teardown */
+	ctx->loaded_default = OSSL_PROVIDER_try_load(lc, "default", 1);
+	if (ctx->loaded_default)
 		EVP_set_default_properties(lc, "?provider=wd");
 }
 
@@ -272,7 +279,8 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 	 * default provider: delegating there can never come back to us.
 	 */
 	ctx->libctx = OSSL_LIB_CTX_new();
-	if (!ctx->libctx || !OSSL_PROVIDER_load(ctx->libctx, "default"))
+	ctx->sw_prov = ctx->libctx ? OSSL_PROVIDER_load(ctx->libctx, "default") : NULL;
+	if (!ctx->sw_prov)
 		goto err;
 	ctx->sw_sig = EVP_SIGNATURE_fetch(ctx->libctx, "RSA", WDP_PROPQ_DEFAULT);
 	ctx->sw_asym = EVP_ASYM_CIPHER_fetch(ctx->libctx, "RSA", WDP_PROPQ_DEFAULT);
@@ -288,7 +296,7 @@ int OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 	 * pointer; wd links the same libcrypto, so it is that OSSL_LIB_CTX.
 	 */
 	if (ctx->get_libctx && ctx->load_default)
-		wdp_load_default((OSSL_LIB_CTX *)ctx->get_libctx(handle));
+		wdp_load_default(ctx, (OSSL_LIB_CTX *)ctx->get_libctx(handle));
 	*out = wdp_dispatch;
 	*provctx = ctx;
 	return 1;

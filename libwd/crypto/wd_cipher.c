@@ -70,13 +70,14 @@ WD_EXPORT int wd_cipher_param_init(struct wd_cipher_param *p,
 	p->key_len = (__u8)key_len;
 	p->iv_len = (__u8)iv_len;
 	p->tag_len = (__u8)tag_len;
-	memcpy(p->key, key, key_len);
-	if (iv_len)
-		memcpy(p->iv, iv, iv_len);
-	if (wd_cipher_param_check(p)) {
+	/* lengths first: never read more of key or iv than the mode takes */
+	if ((unsigned int)mode >= WD_CIPHER_MODE_MAX || wd_cipher_param_check(p)) {
 		memset(p, 0, sizeof(*p));
 		return -EINVAL;
 	}
+	memcpy(p->key, key, key_len);
+	if (iv_len)
+		memcpy(p->iv, iv, iv_len);
 	return 0;
 }
 

@@ -266,7 +266,7 @@ static void check_gcm_snapshot(void)
 
 static void check_errors(void)
 {
-	uint8_t key[16] = { 0 }, iv[16] = { 0 }, buf[64];
+	uint8_t key[32] = { 0 }, iv[16] = { 0 }, buf[64];
 	struct wd_cipher_param p;
 	struct wd_msg m;
 	int ret, ctx;

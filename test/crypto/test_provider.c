@@ -680,7 +680,7 @@ static int write_config(char *name, size_t size)
 {
 	static const char text[] =
 		"openssl_conf = init\n[init]\nproviders = prov\n"
-		"[prov]\nwd = wd_sect\ndefault = def_sect\n"
+		"[prov]\ndefault = def_sect\nwd = wd_sect\n"
 		"[wd_sect]\nactivate = 1\ncipher_threshold = 4096\n"
 		"[def_sect]\nactivate = 1\n";
 	int fd;
@@ -746,7 +746,13 @@ int main(void)
 	check_tls_padding(def[1], wd[1]);
 	check_keygen();
 	check_aes_all();
+#ifdef __SANITIZE_ADDRESS__
+	/* ASan loses track of the stacks OpenSSL's ASYNC jobs switch between */
+	(void)check_async;
+	tap_skip_n(1, "ASYNC jobs (swapcontext) under AddressSanitizer");
+#else
 	check_async(def[1], wd[1]);
+#endif
 	check_threads(def[0], wd[0]);
 	check_fork(def[1], wd[1]);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
