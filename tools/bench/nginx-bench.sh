@@ -62,7 +62,9 @@ start() {
 	p="$dir/$1"
 	mkdir -p "$p"
 	port=$(free_port)
-	sed -e "s|@USER@|$(id -un)|; s|@WORKERS@|2|; s|@PREFIX@|$p|g" \
+	user=root	# as anyone else, nginx ignores the line
+	[ "$(id -u)" -eq 0 ] || user=nobody
+	sed -e "s|@USER@|$user|; s|@WORKERS@|2|; s|@PREFIX@|$p|g" \
 	    -e "s|@LISTEN@|127.0.0.1:$port|; s|@CERT@|$dir/cert.pem|" \
 	    -e "s|@KEY@|$dir/key.pem|; s|@ROOT@|$dir/www|" \
 	    -e "s|^\(\taccess_log\).*|\1 off;|" \
