@@ -67,7 +67,9 @@ roundtrip() {
 	fi
 	wdgzip -c m > m.gz
 	python3 -c 'import gzip,sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())' m.gz | cmp - m
-	igzip -dc m.gz | cmp - m
+	if command -v igzip > /dev/null; then
+		igzip -dc m.gz | cmp - m
+	fi
 }
 @test "many members from a pipe decompress as one stream" {
 	mkdata 200000 p
