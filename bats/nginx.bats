@@ -503,3 +503,21 @@ check_per_worker() {
 	[ "$(count "$BATS_TEST_TMPDIR/n.json" rsa-sign errors)" -eq 0 ]
 	[ "$(count "$BATS_TEST_TMPDIR/n.json" aes-gcm errors)" -eq 0 ]
 }
+
+@test "the systemd drop-in applies to Debian's nginx.service: OPENSSL_CONF and the shim's LD_PRELOAD" {
+	local unit=/lib/systemd/system/nginx.service d=$BATS_TEST_TMPDIR/sd
+
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	[ -f "$unit" ] || skip "no $unit"
+	mkdir -p "$d/nginx.service.d"
+	cp "$unit" "$d/"
+	cp "$EXAMPLES/nginx-wd.conf" "$d/nginx.service.d/warpdrive.conf"
+	# the unit as systemd loads it, drop-in included
+	(cd "$d" && SYSTEMD_LOG_LEVEL=debug timeout 30 systemd-analyze verify --man=no ./nginx.service) \
+		> "$d/verify" 2>&1 || true
+	grep -q "DropIn Path: .*/nginx.service.d/warpdrive.conf" "$d/verify"
+	grep -q "Environment: OPENSSL_CONF=/etc/ssl/openssl-wd.cnf$" "$d/verify"
+	grep -q "Environment: LD_PRELOAD=/usr/local/lib/libwdz.so.1$" "$d/verify"
+	# paths that agree with openssl-wd.cnf's module (the same prefix)
+	grep -q "^module = /usr/local/lib/ossl-modules/wd.so$" "$EXAMPLES/openssl-wd.cnf"
+}
