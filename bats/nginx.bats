@@ -36,6 +36,12 @@ setup_file() {
 	# compressible text from this machine (headers), 4 MB
 	find /usr/include -name '*.h' -size +1k 2>/dev/null | sort | xargs cat 2>/dev/null |
 		head -c 4000000 > "$F/www/text.txt"
+	# (a machine without many headers: words, as compressible as text)
+	if [ "$(stat -c %s "$F/www/text.txt")" -lt 4000000 ]; then
+		python3 -c 'import random, sys; r = random.Random(7); w = [ "".join(r.choice("etaoinshrdlu") for _ in range(r.randint(2, 9))) for _ in range(3000)]; sys.stdout.write(" ".join(r.choice(w) for _ in range(800000)))' |
+			head -c 4000000 > "$F/www/text.txt"
+	fi
+	[ "$(stat -c %s "$F/www/text.txt")" -eq 4000000 ]
 	head -c 65536 /dev/urandom > "$F/www/64k.bin"
 }
 
