@@ -114,6 +114,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_fail("wbits %d: inflateInit2 shim %d zlib %d", wbits, s.init, z.init);
 	if (z.init != Z_OK)
 		return 0;
+	/* known/README: the ISA-L engine's short gzip header and truncated dynamic block */
+	if (fz_ignore_known() &&
+	    ((s.ret == Z_BUF_ERROR && z.ret == Z_DATA_ERROR && z.total_in < 10) ||
+	     (s.ret == Z_DATA_ERROR && z.ret == Z_BUF_ERROR && z.total_in == f.left)))
+		return 0;
 	if (s.ret != z.ret)
 		fz_fail("wbits %d pieces %u/%u: inflate shim %d zlib %d (out %lu/%lu in %lu/%lu)",
 			wbits, in_piece, out_piece, s.ret, z.ret, s.total_out, z.total_out,

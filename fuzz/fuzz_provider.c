@@ -291,6 +291,9 @@ static void fuzz_rsa(struct fz *f)
 		return;
 	if (!random_pad && (l_def != l_wd || memcmp(o_def, o_wd, l_def)))
 		fz_fail("RSA key %d op %d pad %d: outputs differ", t.key, t.op, t.pad);
+	/* known/README: PSS without a digest set */
+	if (fz_ignore_known() && t.pad == RSA_PKCS1_PSS_PADDING && !t.md)
+		return;
 	if (random_pad && t.op == 0) {
 		/* the default provider must accept wd's randomized signature */
 		struct rsa_case v = t;
