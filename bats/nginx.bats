@@ -380,22 +380,6 @@ some_traffic() {
 	[ "$(count "$BATS_TEST_TMPDIR/n.json" deflate errors)" -eq 0 ]
 }
 
-# known_bug BUG CHECK...: run CHECK, a check that a reported bug (BUG, in
-# the other area's words) keeps from passing. Bats has no TAP "# TODO", and
-# automake's driver makes bats' exit status of a failed TODO test an ERROR,
-# so a failing CHECK is reported as a skip that names the bug; once the bug
-# is fixed CHECK passes and so does the test. CHECK must return non-zero on
-# failure by itself (errexit does not apply inside a condition).
-known_bug() {
-	local bug=$1
-
-	shift
-	if "$@"; then
-		return 0
-	fi
-	skip "TODO known bug: $bug"
-}
-
 @test "counters: the RSA decryption of a plain RSA key exchange goes through a queue" {
 	some_traffic
 	counters "$BATS_TEST_TMPDIR/n.json" $(nginx_pids)
@@ -428,8 +412,7 @@ check_per_worker() {
 
 @test "each worker publishes its own counters, the master none of the TLS and gzip work" {
 	some_traffic
-	known_bug "libwd: a child forked after its parent's first wd_alg_stats_add() keeps writing into the parent's counter file" \
-		check_per_worker
+	check_per_worker
 }
 
 @test "nginx -s reload: new workers open their own queues and serve TLS and gzip" {

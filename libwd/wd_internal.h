@@ -46,8 +46,8 @@ struct wd_drv {
 	void (*kick)(struct wd_qp *qp);
 	/*
 	 * Sleep until ctrl->cq_seq differs from seq, or timeout_ms passes
-	 * (-1: no timeout). Spurious returns are allowed. Returns 0 or
-	 * -ETIMEDOUT.
+	 * (-1: no timeout). Spurious returns are allowed. Returns 0,
+	 * -ETIMEDOUT, or -ENODEV when the device is gone for good.
 	 */
 	int (*wait)(struct wd_qp *qp, uint32_t seq, int timeout_ms);
 	/* map the share region of size bytes; NULL with errno on failure */

@@ -273,8 +273,11 @@ static int wd_wait_cq(struct wd_qp *qp, uint32_t idx, int64_t deadline)
 		__atomic_store_n(&ctrl->user_waiting, 1, __ATOMIC_RELAXED);
 		/* Pairs with the device's fence between posting and its look. */
 		atomic_thread_fence(memory_order_seq_cst);
-		if (!wd_cq_ready(qp, idx))
-			qp->drv->wait(qp, seq, tmo);
+		if (!wd_cq_ready(qp, idx) && qp->drv->wait(qp, seq, tmo) == -ENODEV) {
+			/* The device is gone (module unloaded): nothing will come. */
+			__atomic_store_n(&ctrl->user_waiting, 0, __ATOMIC_RELAXED);
+			return -ENODEV;
+		}
 		__atomic_store_n(&ctrl->user_waiting, 0, __ATOMIC_RELAXED);
 	}
 	return 0;

@@ -51,6 +51,12 @@ static struct wd_stats_file *stats_create(void)
 
 	if (!dir)
 		return NULL;
+	/*
+	 * The fork handler must be in place before the first counter: a
+	 * child forked after this (nginx workers after the master counted its
+	 * own start-up) must make a file of its own, not write into ours.
+	 */
+	wd_device_init();
 	snprintf(stats_path, sizeof(stats_path), "%s/wd-stats.%d", dir, (int)getpid());
 	fd = open(stats_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)

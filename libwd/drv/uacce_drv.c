@@ -248,10 +248,9 @@ static int uacce_wait(struct wd_qp *qp, uint32_t seq, int timeout_ms)
 	r = poll(&pfd, 1, timeout_ms);
 	if (r == 0)
 		return -ETIMEDOUT;
-	if (r > 0 && (pfd.revents & (POLLHUP | POLLERR))) {
-		/* the device is gone and nothing will complete: do not spin hot */
-		usleep(timeout_ms >= 0 && timeout_ms < 10 ? timeout_ms * 1000 : 10000);
-	}
+	/* the device is gone (rmmod) and nothing will complete */
+	if (r > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+		return -ENODEV;
 	return 0;
 }
 

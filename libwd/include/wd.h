@@ -145,7 +145,8 @@ int wd_recv(struct wd_queue *q, void **req);
 /*
  * wd_recv_sync - as wd_recv, but sleep (no busy loop) until a request
  * completes. Returns 1, -ENOENT when nothing is in flight (it would sleep
- * forever), -EPERM as above.
+ * forever), -ENODEV when the device went away (a kernel module unloaded
+ * under the queue), -EPERM as above.
  */
 int wd_recv_sync(struct wd_queue *q, void **req);
 
