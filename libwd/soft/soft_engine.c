@@ -355,7 +355,12 @@ void soft_engine_kick(struct soft_queue *q)
 
 int soft_engine_queues(void)
 {
-	return soft_dev.nr_queues;
+	int n;
+
+	pthread_mutex_lock(&soft_dev.lock);
+	n = soft_dev.nr_queues;
+	pthread_mutex_unlock(&soft_dev.lock);
+	return n;
 }
 
 /*

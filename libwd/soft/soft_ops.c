@@ -6,6 +6,7 @@
  * area is built; a missing family leaves weak NULL entries, which complete
  * with -EOPNOTSUPP and are not listed in the device's algorithms.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "soft_engine.h"
@@ -37,19 +38,20 @@ soft_op_fn soft_op_table[WD_OP_MAX] = {
 	[WD_OP_CTX_FREE] = soft_op_ctx_free,
 };
 
+static char soft_algs[256];
+
+static void soft_algorithms_build(void)
+{
+	snprintf(soft_algs, sizeof(soft_algs), "nop memcpy%s%s%s%s%s%s",
+		 soft_comp_algs ? " " : "", soft_comp_algs ? soft_comp_algs : "",
+		 soft_cipher_algs ? " " : "", soft_cipher_algs ? soft_cipher_algs : "",
+		 soft_rsa_algs ? " " : "", soft_rsa_algs ? soft_rsa_algs : "");
+}
+
 const char *soft_algorithms(void)
 {
-	static char algs[256];
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!algs[0]) {
-		/* Built once; concurrent first callers write the same bytes. */
-		char buf[sizeof(algs)];
-
-		snprintf(buf, sizeof(buf), "nop memcpy%s%s%s%s%s%s",
-			 soft_comp_algs ? " " : "", soft_comp_algs ? soft_comp_algs : "",
-			 soft_cipher_algs ? " " : "", soft_cipher_algs ? soft_cipher_algs : "",
-			 soft_rsa_algs ? " " : "", soft_rsa_algs ? soft_rsa_algs : "");
-		memcpy(algs, buf, sizeof(algs));
-	}
-	return algs;
+	pthread_once(&once, soft_algorithms_build);
+	return soft_algs;
 }
