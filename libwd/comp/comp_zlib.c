@@ -33,6 +33,7 @@ static void comp_zlib_load(void)
 		  LOAD(h, deflateSetDictionary) &&
 		  LOAD(h, inflateInit2_) && LOAD(h, inflate) &&
 		  LOAD(h, inflateEnd) && LOAD(h, inflateSetDictionary) &&
+		  LOAD(h, inflatePrime) &&
 		  LOAD(h, crc32) && LOAD(h, adler32) && LOAD(h, crc32_combine) &&
 		  LOAD(h, adler32_combine) && LOAD(h, zlibVersion);
 }

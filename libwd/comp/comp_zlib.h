@@ -22,6 +22,7 @@ struct comp_zlib {
 	int (*inflate)(z_streamp, int);
 	int (*inflateEnd)(z_streamp);
 	int (*inflateSetDictionary)(z_streamp, const Bytef *, uInt);
+	int (*inflatePrime)(z_streamp, int, int);
 	uLong (*crc32)(uLong, const Bytef *, uInt);
 	uLong (*adler32)(uLong, const Bytef *, uInt);
 	uLong (*crc32_combine)(uLong, uLong, z_off_t);

@@ -19,6 +19,8 @@
  * A request's sqe carries src/src_len (input), dst/dst_len (output room) and
  * param/param_len (a struct wd_comp_param, param_len >= its size). The device
  * reads the whole parameter block once, and writes back only the out fields.
+ * The block may be at any address: the device needs no alignment (it copies
+ * the block in and the out fields back byte-wise).
  *
  * Stream requests (sqe.ctx_id != 0): the device keeps the stream's state
  * (history window, pending output, checksums, inflate position) in the

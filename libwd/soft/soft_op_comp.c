@@ -17,6 +17,7 @@
  * WD_COMP_ENGINE=zlib forces zlib everywhere (byte-exact zlib output).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,10 @@ struct comp_stream {
 	int auto_done;			/* AUTO format: wrapper chosen */
 	uint8_t hdr[4];			/* first bytes of an ISA-L inflate */
 	uint32_t hdr_len;
+	int shadow;			/* ISA-L inflate: zs judges a block
+					 * header ISA-L rejected (see
+					 * comp_shadow_feed()) */
+	int shadow_error;		/* ISA-L's verdict on it */
 	z_stream zs;
 #ifdef HAVE_ISAL
 	struct isal_zstream *isd;
@@ -102,7 +107,7 @@ static void comp_stream_destroy(void *state)
 
 	if (!s)
 		return;
-	if (s->started && s->be == BE_ZLIB)
+	if ((s->started && s->be == BE_ZLIB) || s->shadow)
 		(s->inflate ? z->inflateEnd : z->deflateEnd)(&s->zs);
 #ifdef HAVE_ISAL
 	free(s->isd);
@@ -304,9 +309,23 @@ static void comp_isal_auto(struct comp_stream *s, const uint8_t *src, uint32_t l
 	}
 }
 
+/* zlib's checks of a zlib header's first two bytes, in zlib's order. */
+static int comp_zlib_hdr_error(const uint8_t *h, int wb)
+{
+	if ((h[0] * 256 + h[1]) % 31)
+		return WD_COMP_E_HEADER;
+	if ((h[0] & 0x0f) != 8)
+		return WD_COMP_E_METHOD;
+	return (h[0] >> 4) + 8 > wb ? WD_COMP_E_WINDOW : 0;
+}
+
 /*
  * The header checks zlib makes and ISA-L does not (reserved gzip flags,
- * the zlib FCHECK and window size): corrupt headers must fail the same way.
+ * the zlib FCHECK and window size): corrupt headers must fail the same way,
+ * and as early as in zlib, which checks the first two bytes (gzip magic or
+ * zlib header) as soon as they are in and a gzip header's method and flags
+ * once the next two are: a short input with a bad magic is an error, not a
+ * wait for more (fuzz_inflate's gzip-bad-magic-short-input).
  */
 static int comp_isal_hdr_error(struct comp_stream *s, const uint8_t *src, uint32_t len)
 {
@@ -314,26 +333,26 @@ static int comp_isal_hdr_error(struct comp_stream *s, const uint8_t *src, uint32
 			s->isi->crc_flag == ISAL_ZLIB ? 2 : 0;
 	const uint8_t *h = s->hdr;
 	int wb = s->setup.window_bits ? s->setup.window_bits : 15;
+	uint32_t had = s->hdr_len;
 
-	if (s->hdr_len >= need)
+	if (had >= need)
 		return 0;
 	while (s->hdr_len < need && len--)
 		s->hdr[s->hdr_len++] = *src++;
-	if (s->hdr_len < need)
-		return 0;
-	if (need == 4) {
-		if (h[0] != 0x1f || h[1] != 0x8b)
-			return WD_COMP_E_HEADER;
-		if (h[2] != 8)
-			return WD_COMP_E_METHOD;
-		return h[3] & 0xe0 ? WD_COMP_E_FLAGS : 0;
+	if (need == 2)
+		return s->hdr_len == 2 ? comp_zlib_hdr_error(h, wb) : 0;
+	if (had < 2 && s->hdr_len >= 2 && (h[0] != 0x1f || h[1] != 0x8b)) {
+		/* AUTO: not gzip after all; zlib judges it as a zlib header,
+		 * which a first byte 0x1f never is (its method is 15) */
+		int e = s->setup.format == WD_COMP_AUTO ? comp_zlib_hdr_error(h, wb) : 0;
+
+		return e ? e : WD_COMP_E_HEADER;
 	}
-	/* zlib checks in this order */
-	if ((h[0] * 256 + h[1]) % 31)
-		return WD_COMP_E_HEADER;
-	if ((h[0] & 0x0f) != 8)
+	if (s->hdr_len < 4)
+		return 0;
+	if (h[2] != 8)
 		return WD_COMP_E_METHOD;
-	return (h[0] >> 4) + 8 > wb ? WD_COMP_E_WINDOW : 0;
+	return h[3] & 0xe0 ? WD_COMP_E_FLAGS : 0;
 }
 
 static int comp_isal_error(int ret)
@@ -356,10 +375,157 @@ static int comp_isal_error(int ret)
 	}
 }
 
+/*
+ * ISA-L rejects a bad dynamic block header as a whole, where zlib reads it
+ * piece by piece and reports most faults only once it has read the bits
+ * that show them: a corrupt header cut short is "need more input"
+ * (Z_BUF_ERROR, all input consumed) for zlib, and the shim must say the
+ * same (fuzz_inflate's raw- and zlib-truncated-dynamic-block). So when
+ * ISA-L fails on a header, a raw zlib inflate (zs, unused by ISA-L
+ * streams) reads the same header, from the same bit, and judges it:
+ */
+struct comp_hdr_start {
+	uint64_t bits;			/* ISA-L's bit buffer ... */
+	int32_t nbits;
+	uint8_t tmp[ISAL_DEF_MAX_HDR_SIZE];	/* ... its held header bytes ... */
+	uint32_t tmp_len;
+	const uint8_t *in;		/* ... then this request's input */
+	uint32_t in_len;
+};
+
+enum { SHADOW_MORE, SHADOW_ERROR, SHADOW_PARSED };
+
+/* Feed header bytes to zs: stop after the header (Z_TREES), or at its fault. */
+static int comp_shadow_feed(struct comp_stream *s, const uint8_t *in, uint32_t len,
+			    int *error)
+{
+	const struct comp_zlib *z = comp_zlib();
+	uint8_t sink;
+	int ret;
+
+	s->zs.next_in = (Bytef *)in;
+	s->zs.avail_in = len;
+	s->zs.next_out = &sink;
+	s->zs.avail_out = sizeof(sink);
+	ret = z->inflate(&s->zs, Z_TREES);
+	if (ret == Z_DATA_ERROR) {
+		*error = comp_zlib_error(s->zs.msg);
+		return SHADOW_ERROR;
+	}
+	if (s->zs.data_type & 256 || ret == Z_STREAM_END || (ret != Z_OK && ret != Z_BUF_ERROR))
+		return SHADOW_PARSED;
+	return s->zs.avail_in ? SHADOW_PARSED : SHADOW_MORE;
+}
+
+/* zlib's verdict on the block header that starts at h. */
+static int comp_shadow_start(struct comp_stream *s, const struct comp_hdr_start *h,
+			     int *error)
+{
+	const struct comp_zlib *z = comp_zlib();
+	uint8_t held[8];
+	uint32_t i, nbytes = (uint32_t)h->nbits / 8;
+	int r;
+
+	memset(&s->zs, 0, sizeof(s->zs));
+	if (z->inflateInit2_(&s->zs, -15, ZLIB_VERSION, (int)sizeof(z_stream)) != Z_OK)
+		return SHADOW_PARSED;
+	s->shadow = 1;
+	/* the odd bits of ISA-L's bit buffer, then its whole bytes */
+	if (h->nbits % 8 && z->inflatePrime(&s->zs, h->nbits % 8,
+					    (int)(h->bits & ((1u << h->nbits % 8) - 1))) != Z_OK)
+		return SHADOW_PARSED;
+	for (i = 0; i < nbytes; i++)
+		held[i] = (uint8_t)(h->bits >> (h->nbits % 8 + 8 * i));
+	r = comp_shadow_feed(s, held, nbytes, error);
+	if (r == SHADOW_MORE && h->tmp_len)
+		r = comp_shadow_feed(s, h->tmp, h->tmp_len, error);
+	if (r == SHADOW_MORE)
+		r = comp_shadow_feed(s, h->in, h->in_len, error);
+	return r;
+}
+
+/*
+ * The wrapper of a zlib or gzip stream is fed a byte at a time, so that the
+ * first block header starts where a request's input is, known to
+ * comp_shadow_start(). Headers are a few bytes: once per stream.
+ */
+static int comp_isal_wrapper(struct comp_stream *s)
+{
+	struct inflate_state *is = s->isi;
+	uint32_t left = is->avail_in;
+	int ret = 0;
+
+	if (is->crc_flag == ISAL_DEFLATE)
+		return 0;
+	while (!is->wrapper_flag && left && !ret) {
+		is->avail_in = 1;
+		ret = isal_inflate(is);
+		if (is->avail_in)	/* not taken: let the caller's call see it */
+			break;
+		left--;
+	}
+	is->avail_in = left;
+	return ret;
+}
+
+/* Before a step: where a block header starts, if one does (else 0). */
+static int comp_hdr_here(const struct comp_stream *s, struct comp_hdr_start *h)
+{
+	const struct inflate_state *is = s->isi;
+
+	if (is->block_state != ISAL_BLOCK_NEW_HDR && is->block_state != ISAL_BLOCK_HDR)
+		return 0;
+	if (is->crc_flag != ISAL_DEFLATE && !is->wrapper_flag)
+		return 0;
+	h->bits = is->read_in;
+	h->nbits = is->read_in_length;
+	h->tmp_len = is->tmp_in_size > 0 ? (uint32_t)is->tmp_in_size : 0;
+	memcpy(h->tmp, is->tmp_in_buffer, h->tmp_len);
+	h->in = is->next_in;
+	h->in_len = is->avail_in;
+	return h->nbits >= 0 && h->nbits <= 64;
+}
+
+/* A rejected header that zlib still reads: ask for more, or fail as zlib. */
+static void comp_shadow_step(struct comp_step *st, int r, int error)
+{
+	if (r == SHADOW_MORE) {
+		st->status = 0;
+		st->consumed = st->src_len;
+		st->more = st->end = 0;
+		return;
+	}
+	st->status = -EBADMSG;
+	st->error = r == SHADOW_ERROR ? error : st->error;
+}
+
+/*
+ * The converse: a request that ends inside a block header leaves ISA-L
+ * waiting for the rest (it holds the header's bytes), where zlib may
+ * already have read enough of them to see the fault: ask zlib.
+ */
+static void comp_isal_hdr_cut(struct comp_stream *s, struct comp_step *st)
+{
+	struct comp_hdr_start h;
+	int r, error = 0;
+
+	if (s->isi->block_state != ISAL_BLOCK_HDR || !comp_hdr_here(s, &h))
+		return;
+	r = comp_shadow_start(s, &h, &error);
+	if (r == SHADOW_ERROR) {
+		st->status = -EBADMSG;
+		st->error = error;
+		return;
+	}
+	comp_zlib()->inflateEnd(&s->zs);	/* ISA-L reads on */
+	s->shadow = 0;
+}
+
 static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 {
 	struct inflate_state *is = s->isi;
-	int ret;
+	struct comp_hdr_start h;
+	int ret, at_hdr, r, error = 0;
 
 	comp_isal_auto(s, st->src, st->src_len);
 	st->error = comp_isal_hdr_error(s, st->src, st->src_len);
@@ -367,11 +533,20 @@ static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 		st->status = -EBADMSG;
 		return;
 	}
+	if (s->shadow) {	/* a rejected header: zlib reads on */
+		st->error = s->shadow_error;
+		r = comp_shadow_feed(s, st->src, st->src_len, &error);
+		comp_shadow_step(st, r, error);
+		return;
+	}
 	is->next_in = (uint8_t *)st->src;
 	is->avail_in = st->src_len;
 	is->next_out = st->dst;
 	is->avail_out = st->dst_len;
-	ret = isal_inflate(is);
+	ret = comp_isal_wrapper(s);
+	at_hdr = !ret && comp_hdr_here(s, &h);
+	if (!ret)
+		ret = isal_inflate(is);
 	st->consumed = st->src_len - is->avail_in;
 	st->produced = st->dst_len - is->avail_out;
 	st->end = is->block_state == ISAL_BLOCK_FINISH;
@@ -390,8 +565,15 @@ static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 	} else if (ret < 0) {
 		st->status = -EBADMSG;
 		st->error = comp_isal_error(ret);
+		if (at_hdr && (ret == ISAL_INVALID_BLOCK || ret == ISAL_INVALID_SYMBOL ||
+			       ret == ISAL_INVALID_LOOKBACK)) {
+			s->shadow_error = st->error;
+			r = comp_shadow_start(s, &h, &error);
+			comp_shadow_step(st, r, error);
+		}
 	} else {
 		st->status = 0;
+		comp_isal_hdr_cut(s, st);
 	}
 }
 
@@ -632,10 +814,22 @@ static struct comp_stream *comp_continue(struct soft_ctx *c,
 	return *status ? NULL : s;
 }
 
+/*
+ * Write one out field of the caller's parameter block. The block's address
+ * is the caller's, untrusted and possibly misaligned: no struct access
+ * through it (undefined behaviour, a bus error on strict-alignment CPUs).
+ */
+#define COMP_PUT(up, field, val) do {					\
+	__typeof__(((struct wd_comp_param *)0)->field) v_ = (val);	\
+	memcpy((uint8_t *)(up) + offsetof(struct wd_comp_param, field),	\
+	       &v_, sizeof(v_));					\
+} while (0)
+
 static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 		     struct wd_cqe *cqe, int inflate)
 {
-	struct wd_comp_param p, *up;
+	struct wd_comp_param p;
+	void *up;
 	struct comp_step st = { 0 };
 	struct comp_stream *s;
 	struct soft_ctx *c = NULL;
@@ -664,7 +858,8 @@ static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 	} else {
 		s = comp_continue(c, &p, &cqe->status);
 		if (!s && cqe->status == -EBADMSG && c->state)
-			up->error = (__u32)((struct comp_stream *)c->state)->error;
+			COMP_PUT(up, error,
+				 (__u32)((struct comp_stream *)c->state)->error);
 	}
 	if (!s)
 		return;
@@ -682,10 +877,10 @@ static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 	cqe->produced = st.produced;
 	cqe->flags = (st.end ? WD_CQE_F_END : 0) | (st.more ? WD_CQE_F_MORE : 0);
 	/* out fields: written back one by one, never the in fields */
-	up->checksum = st.status == -ENOKEY ? comp_stream_dictid(s) :
-		       comp_stream_checksum(s);
-	up->total_out = s->total_out;
-	up->error = st.status == -EBADMSG ? (__u32)st.error : 0;
+	COMP_PUT(up, checksum, st.status == -ENOKEY ? comp_stream_dictid(s) :
+			       comp_stream_checksum(s));
+	COMP_PUT(up, total_out, s->total_out);
+	COMP_PUT(up, error, st.status == -EBADMSG ? (__u32)st.error : 0);
 	if (!c)
 		comp_cache_put(s);
 }

@@ -451,6 +451,65 @@ static void test_device_checks(void)
 	wd_release_queue(&q);
 }
 
+/*
+ * A parameter block at any address the caller gives (fuzz_soft_queue's
+ * sanitizer-misaligned-comp-param): the device reads it and writes its out
+ * fields back without assuming alignment. The sanitizer build turns a
+ * misaligned access into a failure (-fno-sanitize-recover=undefined).
+ */
+static void test_misaligned_param(void)
+{
+	struct wd_queue q = { .capa = { .alg = "deflate" } };
+	struct wd_msg m = { 0 }, *done = NULL;
+	struct wd_comp_param p = { .format = WD_COMP_GZIP, .level = 6,
+				   .flush = WD_COMP_FINISH }, back;
+	static uint8_t blk[sizeof(p) + 16], out[8192], plain[4096];
+	uint8_t bad[64] = { 0x78, 0x9c, 0xff, 0xff, 0xff };
+	size_t off;
+	int good = 0;
+
+	if (wd_request_queue(&q)) {
+		tap_skip_n(2, "no compression queue");
+		return;
+	}
+	m.src = corpus;
+	m.src_len = 4096;
+	m.dst = out;
+	m.dst_len = sizeof(out);
+	m.param_len = sizeof(p);
+	for (off = 1; off < 8; off++) {
+		m.opcode = WD_OP_COMPRESS;
+		memcpy(blk + off, &p, sizeof(p));
+		m.param = blk + off;
+		if (wd_send(&q, &m) || wd_recv_sync(&q, (void **)&done) != 1 || done->status)
+			continue;
+		memcpy(&back, blk + off, sizeof(back));
+		if (back.checksum == crc32(0, corpus, 4096) && back.total_out == done->produced &&
+		    z_inflate(WD_COMP_GZIP, 15, out, done->produced, plain, sizeof(plain)) == 4096 &&
+		    !memcmp(plain, corpus, 4096))
+			good++;
+	}
+	ok(good == 7, "compress with the parameter block at offsets 1..7: %d/7 right", good);
+	good = 0;
+	for (off = 1; off < 8; off += 2) {
+		struct wd_comp_param d = { .format = WD_COMP_ZLIB };
+
+		m.opcode = WD_OP_DECOMPRESS;
+		m.src = bad;
+		m.src_len = sizeof(bad);
+		memcpy(blk + off, &d, sizeof(d));
+		m.param = blk + off;
+		if (wd_send(&q, &m) || wd_recv_sync(&q, (void **)&done) != 1)
+			continue;
+		memcpy(&back, blk + off, sizeof(back));
+		if (done->status == -EBADMSG && back.error != 0)
+			good++;
+	}
+	ok(good == 4, "corrupt data with a misaligned parameter block: -EBADMSG and an error code (%d/4)",
+	   good);
+	wd_release_queue(&q);
+}
+
 /* Share domain: the device touches the share region and nothing else. */
 static void test_share_checks(void)
 {
@@ -509,6 +568,7 @@ int main(void)
 	test_share_domain();
 	test_member_end();
 	test_device_checks();
+	test_misaligned_param();
 	test_share_checks();
 	free(corpus);
 	return tap_exit();

@@ -452,6 +452,137 @@ static void test_bad_input(void)
 	free(o2);
 }
 
+/*
+ * The fuzz findings of fuzz/known (now fuzz/regress/fuzz_inflate): short
+ * and truncated inputs fed in pieces, as fuzz_inflate does; the final
+ * return code must be zlib's.
+ */
+static int inflate_pieces(int shim, int wbits, const uint8_t *in, size_t len,
+			  uInt piece)
+{
+	static uint8_t out[1 << 16];
+	z_stream zs = { 0 };
+	int ret, calls = 0;
+
+	ret = shim ? inflateInit2(&zs, wbits) :
+	      real.inflateInit2_(&zs, wbits, ZLIB_VERSION, (int)sizeof(zs));
+	if (ret != Z_OK)
+		return ret;
+	zs.next_in = (Bytef *)in;
+	zs.next_out = out;
+	zs.avail_out = sizeof(out);
+	do {
+		uLong before = zs.total_in;
+		size_t left = len - zs.total_in;
+
+		zs.avail_in = (uInt)(piece && piece < left ? piece : left);
+		ret = shim ? inflate(&zs, Z_NO_FLUSH) : real.inflate(&zs, Z_NO_FLUSH);
+		if (ret == Z_BUF_ERROR && zs.total_in == before && zs.total_in == len)
+			break;
+	} while ((ret == Z_OK || ret == Z_BUF_ERROR) && ++calls < 10000);
+	if (ret == Z_DATA_ERROR && !zs.msg)
+		ret = 999;
+	if (shim)
+		inflateEnd(&zs);
+	else
+		real.inflateEnd(&zs);
+	return ret;
+}
+
+/* Every piece size 0 (all at once), 1, 2, 3: same code as zlib? */
+static int same_as_zlib(int wbits, const uint8_t *in, size_t len, const char *what)
+{
+	uInt piece;
+
+	for (piece = 0; piece < 4; piece++) {
+		int r1 = inflate_pieces(1, wbits, in, len, piece);
+		int r2 = inflate_pieces(0, wbits, in, len, piece);
+
+		if (r1 != r2) {
+			diag("%s, wbits %d, %zu bytes in pieces of %u: shim %d, zlib %d",
+			     what, wbits, len, piece, r1, r2);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void test_short_headers(void)
+{
+	static const struct { const char *in; size_t len; } hdr[] = {
+		{ "\x07\x03\x00", 3 },		/* fuzz: gzip-bad-magic-short-input */
+		{ "\x00\x78\x62", 3 },		/* fuzz: gzip-zlib-header-short-input */
+		{ "\x1f", 1 }, { "\x1f\x00", 2 }, { "\x1f\x8c", 2 }, { "\x78\x9c", 2 },
+		{ "\x1f\x8b\x09", 3 }, { "\x1f\x8b\x09\x00", 4 }, { "\x1f\x8b\x08\xe0", 4 },
+		{ "\x1f\x8b\x08\x00", 4 }, { "\x78", 1 }, { "\x78\x00", 2 }, { "\x00", 1 },
+	};
+	static const int wb[] = { 31, 47, 15 };
+	size_t i, w;
+	int agree = 0, cases = 0;
+
+	for (i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++)
+		for (w = 0; w < 3; w++) {
+			cases++;
+			agree += same_as_zlib(wb[w], (const uint8_t *)hdr[i].in, hdr[i].len,
+					      "short header");
+		}
+	ok(agree == cases, "short and bad gzip/zlib headers: same codes as zlib (%d/%d)",
+	   agree, cases);
+}
+
+static void test_truncated_blocks(void)
+{
+	static const uint8_t raw_fz[] = {	/* fuzz: raw-truncated-dynamic-block */
+		0xed, 0x01, 0x00, 0x00, 0x00, 0xc2, 0xa0, 0xf5, 0x4f, 0x38,
+		0x0a, 0x3f, 0xa0, 0x00, 0x00, 0x00, 0x00, 0x80, 0xb7, 0x01,
+	};
+	static const uint8_t zlib_fz[] = {	/* fuzz: zlib-truncated-dynamic-block */
+		0x78, 0x9c, 0xb5, 0x34, 0x00, 0x00,
+	};
+	static const uint8_t gzip_fz[] = {	/* fuzz: a bad header cut in pieces */
+		0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+		0xed, 0xc1, 0x31, 0x01, 0x00, 0x88, 0x13, 0x00, 0x00,
+	};
+	static const int wb[] = { -15, 15, 31 };
+	size_t cap = 70000, c, n, w;
+	uint8_t *z = malloc(cap);
+	int agree = 0, cases = 0;
+
+	ok(same_as_zlib(-15, raw_fz, sizeof(raw_fz), "fuzz raw block") &&
+	   same_as_zlib(15, zlib_fz, sizeof(zlib_fz), "fuzz zlib block"),
+	   "the fuzzer's truncated dynamic blocks: same codes as zlib");
+	ok(same_as_zlib(31, gzip_fz, sizeof(gzip_fz), "fuzz gzip block") &&
+	   same_as_zlib(-15, gzip_fz + 10, sizeof(gzip_fz) - 10, "fuzz raw block 2"),
+	   "a bad block header fed in pieces: zlib's error as soon as zlib sees it");
+	/* every cut of real streams within their first dynamic block header */
+	for (w = 0; w < 3; w++) {
+		z_stream zs = { 0 };
+
+		real.deflateInit2_(&zs, 6, Z_DEFLATED, wb[w], 8, 0, ZLIB_VERSION,
+				   (int)sizeof(zs));
+		zs.next_in = corpus;
+		zs.avail_in = 60000;
+		zs.next_out = z;
+		zs.avail_out = (uInt)cap;
+		real.deflate(&zs, Z_FINISH);
+		c = zs.total_out;
+		real.deflateEnd(&zs);
+		for (n = 1; n < 200 && n < c; n++) {
+			int r1 = inflate_pieces(1, wb[w], z, n, 0);
+			int r2 = inflate_pieces(0, wb[w], z, n, 0);
+
+			cases++;
+			if (r1 == r2)
+				agree++;
+			else
+				diag("wbits %d cut at %zu: shim %d zlib %d", wb[w], n, r1, r2);
+		}
+	}
+	ok(agree == cases, "streams cut in their block header: same codes as zlib (%d/%d)",
+	   agree, cases);
+	free(z);
+}
+
 /* deflateBound is a true bound: one Z_FINISH call always ends the stream. */
 static void test_bound(void)
 {
@@ -788,6 +919,8 @@ int main(void)
 	test_output_windows();
 	test_bad_input();
 	test_error_messages();
+	test_short_headers();
+	test_truncated_blocks();
 	test_sync_recovery();
 	test_bound();
 	test_memory();
