@@ -114,9 +114,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_fail("wbits %d: inflateInit2 shim %d zlib %d", wbits, s.init, z.init);
 	if (z.init != Z_OK)
 		return 0;
-	/* known/README: the ISA-L engine's short gzip header and truncated dynamic block */
+	/*
+	 * known/README: with the ISA-L engine, errors zlib sees that the shim
+	 * takes for a need of more input (bad trailer in pieces) or answers
+	 * with Z_STREAM_ERROR (corrupt data in pieces)
+	 */
 	if (fz_ignore_known() &&
-	    ((s.ret == Z_BUF_ERROR && z.ret == Z_DATA_ERROR && z.total_in < 10) ||
+	    ((s.ret == Z_BUF_ERROR && z.ret == Z_DATA_ERROR) ||
+	     (s.ret == Z_STREAM_ERROR && z.ret == Z_DATA_ERROR) ||
 	     (s.ret == Z_DATA_ERROR && z.ret == Z_BUF_ERROR && z.total_in == f.left)))
 		return 0;
 	if (s.ret != z.ret)
