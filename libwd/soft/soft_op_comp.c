@@ -521,6 +521,34 @@ static void comp_isal_hdr_cut(struct comp_stream *s, struct comp_step *st)
 	s->shadow = 0;
 }
 
+/*
+ * A gzip trailer: zlib checks the CRC as soon as its 4 bytes are in, ISA-L
+ * only once all 8 are (with the length): a bad CRC with the trailer cut
+ * short is an error for zlib, and here.
+ */
+static void comp_isal_trailer_cut(struct comp_stream *s, struct comp_step *st)
+{
+	const struct inflate_state *is = s->isi;
+	uint8_t t[4];
+	uint32_t n = 0, i, crc;
+
+	if (is->block_state != ISAL_CHECKSUM_CHECK || is->crc_flag != ISAL_GZIP ||
+	    is->read_in_length < 0 || is->read_in_length > 64)
+		return;
+	/* whole bytes left in the bit buffer come first, then held bytes */
+	for (i = 0; i < (uint32_t)is->read_in_length / 8 && n < 4; i++)
+		t[n++] = (uint8_t)(is->read_in >> (is->read_in_length % 8 + 8 * i));
+	for (i = 0; i < (uint32_t)is->tmp_in_size && n < 4; i++)
+		t[n++] = is->tmp_in_buffer[i];
+	if (n < 4)
+		return;
+	crc = t[0] | t[1] << 8 | t[2] << 16 | (uint32_t)t[3] << 24;
+	if (crc != is->crc) {
+		st->status = -EBADMSG;
+		st->error = WD_COMP_E_CHECK;
+	}
+}
+
 static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 {
 	struct inflate_state *is = s->isi;
@@ -574,6 +602,7 @@ static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 	} else {
 		st->status = 0;
 		comp_isal_hdr_cut(s, st);
+		comp_isal_trailer_cut(s, st);
 	}
 }
 

@@ -580,6 +580,33 @@ static void test_truncated_blocks(void)
 	}
 	ok(agree == cases, "streams cut in their block header: same codes as zlib (%d/%d)",
 	   agree, cases);
+	/* a gzip member with a bad CRC, cut in its trailer (fuzz: gzip-bad-trailer-in-pieces) */
+	{
+		z_stream zs = { 0 };
+		static const uint8_t fz[] = {
+			0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+			0x0b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		};
+
+		agree = cases = 0;
+		real.deflateInit2_(&zs, 6, Z_DEFLATED, 31, 8, 0, ZLIB_VERSION, (int)sizeof(zs));
+		zs.next_in = corpus;
+		zs.avail_in = 5000;
+		zs.next_out = z;
+		zs.avail_out = (uInt)cap;
+		real.deflate(&zs, Z_FINISH);
+		c = zs.total_out;
+		real.deflateEnd(&zs);
+		z[c - 8] ^= 0x40;	/* the CRC's first byte */
+		for (n = c - 8; n <= c; n++) {
+			cases++;
+			agree += same_as_zlib(31, z, n, "bad crc, cut trailer");
+		}
+		cases++;
+		agree += same_as_zlib(31, fz, sizeof(fz), "fuzz gzip trailer");
+		ok(agree == cases, "a bad gzip CRC with the trailer cut short: zlib's codes (%d/%d)",
+		   agree, cases);
+	}
 	free(z);
 }
 
