@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -169,10 +170,20 @@ void comp_param_fill(const struct wd_comp_sess *s, struct wd_comp_param *p,
 	p->flush = (__u8)flush;
 }
 
+/*
+ * -EBUSY is the device saying "not now", not an error: a device shared
+ * with others (or WD_SOFT_FAULT=busy) can refuse a request while this lane
+ * has little or nothing in flight. Try again a few times before the caller
+ * treats it as a failure and falls back.
+ */
+#define COMP_BUSY_RETRIES	64
+
 int comp_slot_send(struct comp_lane *l, struct comp_slot *s)
 {
-	int ret = wd_send(&l->pq->q, &s->msg);
+	int ret, tries = 0;
 
+	while ((ret = wd_send(&l->pq->q, &s->msg)) == -EBUSY && tries++ < COMP_BUSY_RETRIES)
+		sched_yield();
 	if (ret == 0)
 		l->inflight++;
 	return ret;

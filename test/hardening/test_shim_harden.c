@@ -232,8 +232,8 @@ static int fault_case(void *arg)
 }
 
 #define SHIM_BUG "comp area (zlib-shim/wdz_*.c, libwd/comp/wd_comp.c): a device error " \
-	"or a full queue in the middle of a stream gives Z_STREAM_ERROR instead of a " \
-	"software fallback; wd_comp's synchronous steps do not retry -EBUSY"
+	"in the middle of a stream gives Z_STREAM_ERROR instead of a software fallback " \
+	"(the stream's state lives in the device)"
 
 static void check_fault(const char *fault, int hard)
 {
