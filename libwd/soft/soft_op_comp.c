@@ -575,7 +575,9 @@ static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 	at_hdr = !ret && comp_hdr_here(s, &h);
 	if (!ret)
 		ret = isal_inflate(is);
-	st->consumed = st->src_len - is->avail_in;
+	/* on an error ISA-L hands back the bytes of its bit buffer, which may
+	 * be more than this request gave it (zlib-corrupt-in-pieces-...) */
+	st->consumed = is->avail_in < st->src_len ? st->src_len - is->avail_in : 0;
 	st->produced = st->dst_len - is->avail_out;
 	st->end = is->block_state == ISAL_BLOCK_FINISH;
 	st->more = !st->end && is->avail_out == 0;

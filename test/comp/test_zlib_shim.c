@@ -458,7 +458,7 @@ static void test_bad_input(void)
  * return code must be zlib's.
  */
 static int inflate_pieces(int shim, int wbits, const uint8_t *in, size_t len,
-			  uInt piece)
+			  uInt piece, uInt opiece)
 {
 	static uint8_t out[1 << 16];
 	z_stream zs = { 0 };
@@ -470,12 +470,12 @@ static int inflate_pieces(int shim, int wbits, const uint8_t *in, size_t len,
 		return ret;
 	zs.next_in = (Bytef *)in;
 	zs.next_out = out;
-	zs.avail_out = sizeof(out);
 	do {
 		uLong before = zs.total_in;
-		size_t left = len - zs.total_in;
+		size_t left = len - zs.total_in, oleft = sizeof(out) - zs.total_out;
 
 		zs.avail_in = (uInt)(piece && piece < left ? piece : left);
+		zs.avail_out = (uInt)(opiece && opiece < oleft ? opiece : oleft);
 		ret = shim ? inflate(&zs, Z_NO_FLUSH) : real.inflate(&zs, Z_NO_FLUSH);
 		if (ret == Z_BUF_ERROR && zs.total_in == before && zs.total_in == len)
 			break;
@@ -495,8 +495,8 @@ static int same_as_zlib(int wbits, const uint8_t *in, size_t len, const char *wh
 	uInt piece;
 
 	for (piece = 0; piece < 4; piece++) {
-		int r1 = inflate_pieces(1, wbits, in, len, piece);
-		int r2 = inflate_pieces(0, wbits, in, len, piece);
+		int r1 = inflate_pieces(1, wbits, in, len, piece, 0);
+		int r2 = inflate_pieces(0, wbits, in, len, piece, 0);
 
 		if (r1 != r2) {
 			diag("%s, wbits %d, %zu bytes in pieces of %u: shim %d, zlib %d",
@@ -568,8 +568,8 @@ static void test_truncated_blocks(void)
 		c = zs.total_out;
 		real.deflateEnd(&zs);
 		for (n = 1; n < 200 && n < c; n++) {
-			int r1 = inflate_pieces(1, wb[w], z, n, 0);
-			int r2 = inflate_pieces(0, wb[w], z, n, 0);
+			int r1 = inflate_pieces(1, wb[w], z, n, 0, 0);
+			int r2 = inflate_pieces(0, wb[w], z, n, 0, 0);
 
 			cases++;
 			if (r1 == r2)
@@ -606,6 +606,22 @@ static void test_truncated_blocks(void)
 		agree += same_as_zlib(31, fz, sizeof(fz), "fuzz gzip trailer");
 		ok(agree == cases, "a bad gzip CRC with the trailer cut short: zlib's codes (%d/%d)",
 		   agree, cases);
+	}
+	/* corrupt data in 23-byte pieces (fuzz: zlib-corrupt-in-pieces-stream-error):
+	 * ISA-L's error hands back more bytes than the request gave it */
+	{
+		static const uint8_t fz[] = {
+			0x78, 0x9c, 0xcb, 0x51, 0x28, 0xc9, 0x48, 0x2c, 0x51, 0x28, 0x4a,
+			0x2d, 0x48, 0x4d, 0x2c, 0x29, 0x56, 0xc8, 0x2c, 0x29, 0x4e, 0xcd,
+			0x49, 0xd3, 0x51, 0xc8, 0xff, 0xff, 0xff, 0xff, 0xc8, 0x2f, 0x52,
+			0xc8, 0x49, 0x2d, 0x2e, 0xe6, 0xca, 0x01, 0x69, 0x29, 0x30, 0x24,
+			0x41, 0x0b, 0x00, 0xd7, 0xaa, 0x23, 0x05,
+		};
+		int r1 = inflate_pieces(1, 15, fz, sizeof(fz), 23, 771);
+		int r2 = inflate_pieces(0, 15, fz, sizeof(fz), 23, 771);
+
+		ok(r1 == r2 && r1 == Z_DATA_ERROR,
+		   "corrupt data in pieces: Z_DATA_ERROR as zlib (shim %d, zlib %d)", r1, r2);
 	}
 	free(z);
 }
