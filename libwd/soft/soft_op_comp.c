@@ -52,6 +52,7 @@ struct comp_stream {
 					 * header ISA-L rejected (see
 					 * comp_shadow_feed()) */
 	int shadow_error;		/* ISA-L's verdict on it */
+	int hcrc;			/* gzip header with a CRC: zlib inflates */
 	z_stream zs;
 #ifdef HAVE_ISAL
 	struct isal_zstream *isd;
@@ -445,9 +446,12 @@ static int comp_shadow_start(struct comp_stream *s, const struct comp_hdr_start 
 }
 
 /*
- * The wrapper of a zlib or gzip stream is fed a byte at a time, so that the
- * first block header starts where a request's input is, known to
- * comp_shadow_start(). Headers are a few bytes: once per stream.
+ * The wrapper of a zlib stream is fed a byte at a time, so that the first
+ * block header starts where a request's input is, known to
+ * comp_shadow_start(). Two bytes (six with a dictionary id): once per
+ * stream. Not gzip headers: ISA-L 2.30 fed so misses a bad header CRC
+ * (FHCRC), so a gzip stream's first block header is not judged again when
+ * it comes in the same request as the gzip header.
  */
 static int comp_isal_wrapper(struct comp_stream *s)
 {
@@ -455,7 +459,7 @@ static int comp_isal_wrapper(struct comp_stream *s)
 	uint32_t left = is->avail_in;
 	int ret = 0;
 
-	if (is->crc_flag == ISAL_DEFLATE)
+	if (is->crc_flag != ISAL_ZLIB)
 		return 0;
 	while (!is->wrapper_flag && left && !ret) {
 		is->avail_in = 1;
@@ -654,7 +658,7 @@ static int comp_stream_init(struct comp_stream *s, uint8_t *dict, uint32_t dict_
 	else
 		s->check = p->check_init;
 #ifdef HAVE_ISAL
-	if (comp_isal_wanted(p, s->inflate)) {
+	if (!s->hcrc && comp_isal_wanted(p, s->inflate)) {
 		s->be = BE_ISAL;
 		return comp_isal_init(s, dict, dict_len);
 	}
@@ -817,6 +821,10 @@ static struct comp_stream *comp_begin(struct soft_ctx *c, const struct wd_comp_p
 	}
 	s->inflate = inflate;
 	s->setup = *p;
+	/* ISA-L 2.30 does not check a gzip header's CRC when the header comes
+	 * in pieces; zlib does (FHCRC is rare: gzip(1) never sets it) */
+	s->hcrc = inflate && p->format != WD_COMP_RAW && src_len >= 4 &&
+		  src[0] == 0x1f && src[1] == 0x8b && (src[3] & 0x02);
 	*status = comp_stream_init(s, src, p->dict_len);
 	if (*status) {
 		comp_stream_destroy(s);
