@@ -74,13 +74,29 @@ held_run() {
 # the input ends.
 @test "compression under faults: the counters say software took over" {
 	mkfile 12000000 s
-	for f in missing error=1 error=2 vanish=0 vanish=2 busy=2; do
+	for f in missing error=1 error=2 vanish=0 vanish=2; do
 		WD_SOFT_FAULT=$f held_run s c.json deflate \
 			"c.get('fallback',0) + c.get('errors',0) >= 1" -c
 		[ "$rc" -eq 0 ] || { echo "$f: status $rc"; false; }
 		gzip -dc out | cmp - s
 		[ "$seen" -eq 1 ] || { echo "$f: no fallback counted"; cat c.json; false; }
 	done
+}
+
+# A full queue is "not now", not an error: wd_comp sends again, so the work
+# stays on the device, and the queue counters show the refusals.
+@test "compression on a queue that is often full: retried on the device, refusals counted" {
+	mkfile 12000000 s
+	WD_SOFT_FAULT=busy=2 held_run s c.json deflate "c.get('offloaded',0) >= 1" -c
+	[ "$rc" -eq 0 ]
+	gzip -dc out | cmp - s
+	[ "$seen" -eq 1 ] || { cat c.json; false; }
+	run python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(sum(q["busy"] for p in j["processes"] for q in p["queues"]), sum(p["totals"]["errors"] for p in j["processes"]))' c.json
+	[ "$status" -eq 0 ]
+	busy=${output% *} errors=${output#* }
+	echo "busy refusals: $busy, errors: $errors"
+	[ "$busy" -ge 1 ]
+	[ "$errors" -eq 0 ]
 }
 
 @test "compression on a slow device: offloaded, no error, no fallback" {

@@ -74,13 +74,30 @@ struct comp_step {
 	int error;			/* WD_COMP_E_* with -EBADMSG */
 };
 
+/*
+ * The engine's knobs, read once: several engine threads ask at the same
+ * time, so the first reading is made under pthread_once.
+ */
+static int comp_zlib_forced;	/* WD_COMP_ENGINE=zlib */
+static int comp_isal_lvl;	/* WD_COMP_ISAL_LEVEL, 1..3 (default 2) */
+
+static void comp_knobs_read(void)
+{
+	comp_zlib_forced = !strcmp(wd_env_str("WD_COMP_ENGINE", "auto"), "zlib");
+	comp_isal_lvl = (int)wd_env_long("WD_COMP_ISAL_LEVEL", 2, 1, 3);
+}
+
+static void comp_knobs(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, comp_knobs_read);
+}
+
 static int comp_force_zlib(void)
 {
-	static int v = -1;
-
-	if (v < 0)
-		v = !strcmp(wd_env_str("WD_COMP_ENGINE", "auto"), "zlib");
-	return v;
+	comp_knobs();
+	return comp_zlib_forced;
 }
 
 static int comp_param_check(const struct wd_comp_param *p, int inflate,
@@ -241,11 +258,8 @@ static uint32_t comp_zlib_checksum(const struct comp_stream *s)
 /* The ISA-L level that serves zlib's level 1 (see the file comment). */
 static int comp_isal_level(void)
 {
-	static int v;
-
-	if (!v)
-		v = (int)wd_env_long("WD_COMP_ISAL_LEVEL", 2, 1, 3);
-	return v;
+	comp_knobs();
+	return comp_isal_lvl;
 }
 
 static int comp_isal_wanted(const struct wd_comp_param *p, int inflate)
