@@ -48,28 +48,32 @@ void wdctl_json_str(const char *s)
 	putchar('"');
 }
 
-int main(int argc, char **argv)
+static const struct option longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * Parse options from optind on; optstring "+..." stops at the command,
+ * so options may stand before it and after it. Returns -1 to go on, or
+ * the exit status when wdctl must stop (help, version, usage error).
+ */
+static int parse_opts(int argc, char **argv, const char *optstring, struct wdctl_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct wdctl_opts o = { 0 };
-	const char *cmd;
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+jp:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			o.json = 1;
+			o->json = 1;
 			break;
 		case 'p':
-			o.pid = (int)strtol(optarg, &end, 10);
-			if (*end || o.pid <= 0) {
+			o->pid = (int)strtol(optarg, &end, 10);
+			if (*end || o->pid <= 0) {
 				fprintf(stderr, "wdctl: invalid pid '%s'\n", optarg);
 				return 2;
 			}
@@ -85,22 +89,23 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct wdctl_opts o = { 0 };
+	const char *cmd;
+	int ret;
+
+	ret = parse_opts(argc, argv, "+jp:hV", &o);
+	if (ret >= 0)
+		return ret;
 	cmd = optind < argc ? argv[optind++] : "list";
 	/* Options may also follow the command: wdctl stats --json */
-	while ((c = getopt_long(argc, argv, "jp:hV", longopts, NULL)) != -1) {
-		if (c == 'j') {
-			o.json = 1;
-		} else if (c == 'p') {
-			o.pid = (int)strtol(optarg, &end, 10);
-			if (*end || o.pid <= 0) {
-				fprintf(stderr, "wdctl: invalid pid '%s'\n", optarg);
-				return 2;
-			}
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
+	ret = parse_opts(argc, argv, "jp:hV", &o);
+	if (ret >= 0)
+		return ret;
 	if (optind < argc) {
 		fprintf(stderr, "wdctl: unexpected argument '%s'\n", argv[optind]);
 		return 2;
