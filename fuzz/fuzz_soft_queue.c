@@ -10,8 +10,8 @@
  * offered it (its dst or its parameter block): DESIGN.md invariant 2.
  *
  * Address spaces the fuzzer picks from (struct region): a read-write buffer
- * between guard pages, a read-only page, the share region, a hole that was
- * unmapped, low addresses, and the kernel half. All are mmap'ed, never
+ * between guard pages, a read-only page, the share region, a hole with no
+ * access, low addresses, and the kernel half. All are mmap'ed, never
  * malloc'ed, so that ASan's redzones are not among the bytes the SVA device
  * may legitimately read.
  *
@@ -90,8 +90,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	ro = map(PAGE, PROT_READ);
 	param_sva = map(PARAM_SIZE, PROT_READ | PROT_WRITE);
-	hole = map(RW_SIZE, PROT_READ);
-	munmap(hole, RW_SIZE);
+	/*
+	 * PROT_NONE, not munmap'ed: a hole left unmapped is where the next
+	 * mmap lands (the snapshots below, an engine's stack), and a request
+	 * writing "into the hole" then corrupted the harness's own memory.
+	 */
+	hole = map(RW_SIZE, PROT_NONE);
 	snap_rw = map(RW_SIZE, PROT_READ | PROT_WRITE);
 	ok_rw = map(RW_SIZE, PROT_READ | PROT_WRITE);
 	snap_share = map(SHARE_SIZE + PARAM_SIZE, PROT_READ | PROT_WRITE);
@@ -251,14 +255,53 @@ static void fill(struct fz *f)
 	memcpy(snap_param, param_sva, PARAM_SIZE);
 }
 
+/* Where addr lies, for the failure report: "rw+0x1234", "share+0x10", ... */
+static const char *where(const void *p, char *buf, size_t size)
+{
+	struct { const char *name; const uint8_t *base; size_t size; } r[] = {
+		{ "rw", rw, RW_SIZE }, { "ro", ro, PAGE },
+		{ "share", share, SHARE_SIZE + PARAM_SIZE },
+		{ "param", param_sva, PARAM_SIZE }, { "hole", hole, RW_SIZE },
+	};
+	uintptr_t a = (uintptr_t)p;
+	size_t i;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		if (a >= (uintptr_t)r[i].base && a - (uintptr_t)r[i].base < r[i].size) {
+			snprintf(buf, size, "%s+%#zx", r[i].name, (size_t)(a - (uintptr_t)r[i].base));
+			return buf;
+		}
+	snprintf(buf, size, "%#zx", (size_t)a);
+	return buf;
+}
+
+/* The requests of the failing input, so a finding can be read without a debugger. */
+static void report(const struct wd_msg *reqs, struct wd_queue *const *qs, int n)
+{
+	char s[48], d[48], p[48];
+	int i;
+
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "  req %d: %s op %u flags %#x ctx %u src %s/%zu dst %s/%zu "
+			"param %s/%zu arg %#x -> status %d consumed %u produced %u\n", i,
+			qs[i] == &q_share ? "share" : "sva", reqs[i].opcode, reqs[i].flags,
+			reqs[i].ctx_id, where(reqs[i].src, s, sizeof(s)), reqs[i].src_len,
+			where(reqs[i].dst, d, sizeof(d)), reqs[i].dst_len,
+			where(reqs[i].param, p, sizeof(p)), reqs[i].param_len, reqs[i].op_arg,
+			reqs[i].status, reqs[i].consumed, reqs[i].produced);
+}
+
 static void check_untouched(const char *what, const uint8_t *now, const uint8_t *was,
-			    const uint8_t *ok, size_t size)
+			    const uint8_t *ok, size_t size, const struct wd_msg *reqs,
+			    struct wd_queue *const *qs, int n)
 {
 	size_t i;
 
 	for (i = 0; i < size; i++)
-		if (now[i] != was[i] && !ok[i])
+		if (now[i] != was[i] && !ok[i]) {
+			report(reqs, qs, n);
 			fz_fail("%s byte %zu written though no request offered it", what, i);
+		}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -293,9 +336,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	done += drain(&q_sva, reqs, n) + drain(&q_share, reqs, n);
 	if (done != sent)
 		fz_fail("%d requests sent, %d completed", sent, done);
-	check_untouched("read-write buffer", rw, snap_rw, ok_rw, RW_SIZE);
-	check_untouched("share region", share, snap_share, ok_share, SHARE_SIZE + PARAM_SIZE);
-	check_untouched("param area", param_sva, snap_param, ok_param, PARAM_SIZE);
+	check_untouched("read-write buffer", rw, snap_rw, ok_rw, RW_SIZE, reqs, qs, n);
+	check_untouched("share region", share, snap_share, ok_share, SHARE_SIZE + PARAM_SIZE,
+			reqs, qs, n);
+	check_untouched("param area", param_sva, snap_param, ok_param, PARAM_SIZE, reqs, qs, n);
 	free_sessions(&q_sva);
 	free_sessions(&q_share);
 	return 0;
