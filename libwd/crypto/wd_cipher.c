@@ -37,7 +37,7 @@ int wd_cipher_param_check(const struct wd_cipher_param *p)
 
 	if (p->mode >= WD_CIPHER_MODE_MAX || p->dir > WD_CIPHER_ENCRYPT ||
 	    (p->flags & ~WD_CIPHER_F_TAG_SNAPSHOT) ||
-	    (p->flags && (p->mode != WD_CIPHER_GCM || p->dir != WD_CIPHER_ENCRYPT)) ||
+	    (p->flags && p->mode != WD_CIPHER_GCM) ||
 	    !all_zero(p->reserved0, sizeof(p->reserved0)) || p->reserved1 ||
 	    !all_zero(p->reserved2, sizeof(p->reserved2)))
 		return -EINVAL;

@@ -53,12 +53,15 @@
  *              In a session, tag and tag_len are read from the block of
  *              the request that carries WD_SQE_F_LAST (so a decryption
  *              may learn its tag after the text).
- *              WD_CIPHER_F_TAG_SNAPSHOT (flags), GCM encryption in a session,
- *              a request without WD_SQE_F_LAST: the device also writes into
+ *              WD_CIPHER_F_TAG_SNAPSHOT (flags), GCM in a session, a
+ *              request without WD_SQE_F_LAST: the device also writes into
  *              this block's tag[0..16) the tag the message would have if it
- *              ended with this request, and the session goes on. The block
- *              must then be writable. It saves the ending request when the
- *              caller learns only later that no more text comes.
+ *              ended with this request (for a decryption: the tag its
+ *              ciphertext so far should carry), and the session goes on.
+ *              The block must then be writable. It saves the ending request
+ *              when the caller learns only later that no more text comes,
+ *              and it lets the caller continue the message without the
+ *              device (the GHASH state can be derived from it).
  *
  * Errors: -EINVAL (bad parameters), -EFAULT (an address the queue may not
  * touch), -ENOSPC (dst_len too small), -EBADMSG (GCM tag mismatch), -ENOMEM.

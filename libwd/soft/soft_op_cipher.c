@@ -180,7 +180,12 @@ static long cipher_run(struct cipher_state *st, const struct wd_cipher_param *p,
 	return (long)need;
 }
 
-/* The tag of the message so far, from a copy of the running context. */
+/*
+ * The tag of the message so far, from a copy of the running context. A
+ * decryption's context has hashed the same ciphertext an encryption would
+ * have, but only an encrypting context hands its tag out: the copy is
+ * turned into one (no key, no IV: the GHASH and counter state stay).
+ */
 static int cipher_gcm_snapshot(struct cipher_state *st, uint8_t *tag)
 {
 	EVP_CIPHER_CTX *copy = EVP_CIPHER_CTX_new();
@@ -188,6 +193,8 @@ static int cipher_gcm_snapshot(struct cipher_state *st, uint8_t *tag)
 	int outl, ok;
 
 	ok = copy && EVP_CIPHER_CTX_copy(copy, st->ctx) &&
+	     (st->dir == WD_CIPHER_ENCRYPT ||
+	      EVP_CipherInit_ex2(copy, NULL, NULL, NULL, 1, NULL)) &&
 	     EVP_CipherFinal_ex(copy, scratch, &outl) &&
 	     EVP_CIPHER_CTX_ctrl(copy, EVP_CTRL_AEAD_GET_TAG, WD_CIPHER_TAG_MAX, tag);
 	EVP_CIPHER_CTX_free(copy);
@@ -263,8 +270,7 @@ void soft_op_cipher(struct soft_queue *q, const struct wd_sqe *sqe,
 		ret = cipher_run(st, &p, src, sqe->src_len, dst, sqe->dst_len,
 				 !sqe->ctx_id || (sqe->flags & WD_SQE_F_LAST));
 	if (ret >= 0 && (p.flags & WD_CIPHER_F_TAG_SNAPSHOT) && sqe->ctx_id &&
-	    !(sqe->flags & WD_SQE_F_LAST) && st->mode == WD_CIPHER_GCM &&
-	    st->dir == WD_CIPHER_ENCRYPT) {
+	    !(sqe->flags & WD_SQE_F_LAST) && st->mode == WD_CIPHER_GCM) {
 		/* the only write to the block: its tag field */
 		struct wd_cipher_param *out = soft_buf(q, sqe->param, sizeof(p), 1);
 		uint8_t tag[WD_CIPHER_TAG_MAX];
