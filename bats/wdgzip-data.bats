@@ -149,8 +149,8 @@ alg() {
 	gzip -dc out | cmp - s
 	[ "$(alg c.json deflate errors)" -ge 1 ]
 	[ "$(alg c.json deflate fallback)" -ge 1 ]
-	# decompressing from a pipe cannot start over: an error, not bad data
-	run bash -c 'LD_PRELOAD="$1" WDGZIP_FAULT_AFTER=1 wdgzip -dc > /dev/null < <(cat "$2")' _ "$fault" s.gz
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"wdgzip: stdin: device error"* ]]
+	# from a pipe the member is decoded again from the copy wdgzip kept
+	for n in 0 1 2; do
+		cat ss.gz | LD_PRELOAD="$fault" WDGZIP_FAULT_AFTER=$n wdgzip -dc | cmp - ss
+	done
 }

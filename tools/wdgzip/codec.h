@@ -53,6 +53,8 @@ struct inflater;
 
 struct inflater *inflater_new(void);
 int inflater_reset(struct inflater *f);
+/* Is the device still decoding (so that an error can still happen)? */
+int inflater_on_device(const struct inflater *f);
 int inflater_step(struct inflater *f, const uint8_t *in, size_t in_len,
 		  uint8_t *out, size_t out_len, size_t *consumed,
 		  size_t *produced, int *end);

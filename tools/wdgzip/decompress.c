@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -24,6 +25,8 @@
 #define OUT_SIZE	(8u << 20)
 
 static struct inbuf in;
+static int in_seekable;		/* a device error is redone with lseek */
+static struct replay rp;	/* otherwise from this copy */
 static struct inflater *inf;
 static uint8_t *outbufs[2], *outbuf;	/* outbuf: the one being filled */
 static int method, part;
@@ -36,9 +39,16 @@ static void no_memory(void)
 
 int decompress_prepare(struct gz_file *f)
 {
-	if (!in.buf && inbuf_init(&in, IN_SIZE))
-		no_memory();
+	struct stat st;
+
+	if (!in.buf) {
+		if (inbuf_init(&in, IN_SIZE))
+			no_memory();
+		replay_init(&rp);
+	}
 	inbuf_reset(&in, f->ifd, f->ifname);
+	in_seekable = fstat(f->ifd, &st) == 0 &&
+		      (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
 	f->members = 0;
 	f->bytes_in = f->bytes_out = 0;
 	part = 1;
@@ -138,17 +148,28 @@ static void deliver(struct gz_file *f, struct member *m, const uint8_t *p,
 		write_job(&wr);
 }
 
-/* The device failed mid-member: decode it again in software. */
+/*
+ * The device failed mid-member: decode it again in software from its
+ * first deflate byte, read again from the file or from the copy kept
+ * while the device worked (an input that cannot seek back).
+ */
 static void restart_member(struct gz_file *f, struct member *m, int64_t start)
 {
-	if (lseek(in.fd, start, SEEK_SET) != start) {
+	int again;
+
+	if (in_seekable) {
+		again = lseek(in.fd, start, SEEK_SET) == start;
+		in.pos = in.len = 0;
+		in.total = start;
+		in.eof = in.fd_eof = 0;
+	} else {
+		again = inbuf_replay(&in) == 0;
+	}
+	if (!again) {
 		fprintf(stderr, "\n%s: %s: device error, and the input cannot be read again\n",
 			program_name, f->ifname);
 		abort_gzip();
 	}
-	in.pos = in.len = 0;
-	in.total = start;
-	in.eof = 0;
 	/* crc and len already cover what was delivered: skip it */
 	m->skip = m->len;
 	if (inflater_reset(inf) != CODEC_OK)
@@ -172,6 +193,8 @@ static void inflate_data(struct gz_file *f, struct member *m)
 
 	if (inflater_reset(inf) != CODEC_OK)
 		no_memory();
+	if (!in_seekable && inflater_on_device(inf))
+		inbuf_record(&in, &rp);
 	while (!end) {
 		/* after a full buffer the decoder may hold more output: let it
 		 * flush it before deciding that the input is too short */
@@ -208,6 +231,7 @@ static void inflate_data(struct gz_file *f, struct member *m)
 		    inbuf_fill(&in) == 0)
 			truncated(f, m, olen);
 	}
+	inbuf_record_stop(&in);
 }
 
 static int inflate_member(struct gz_file *f)

@@ -27,6 +27,9 @@ void inbuf_reset(struct inbuf *in, int fd, const char *name)
 	in->pos = in->len = 0;
 	in->total = 0;
 	in->eof = 0;
+	in->fd_eof = 0;
+	in->rp = NULL;
+	in->recording = 0;
 }
 
 void inbuf_free(struct inbuf *in)
@@ -60,7 +63,7 @@ ssize_t read_input(int fd, void *buf, size_t len)
 
 size_t inbuf_fill(struct inbuf *in)
 {
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (in->eof)
 		return 0;
@@ -71,9 +74,19 @@ size_t inbuf_fill(struct inbuf *in)
 	}
 	if (in->len == in->cap)
 		return 0;
-	n = read_input(in->fd, in->buf + in->len, in->cap - in->len);
-	if (n < 0)
-		read_error(in->name, errno);
+	if (in->rp && in->rp->pos < in->rp->len) {
+		n = replay_read(in->rp, in->buf + in->len, in->cap - in->len);
+		if (n < 0)
+			read_error(in->name, errno);
+	} else if (!in->fd_eof) {
+		n = read_input(in->fd, in->buf + in->len, in->cap - in->len);
+		if (n < 0)
+			read_error(in->name, errno);
+		if (n == 0)
+			in->fd_eof = 1;
+		else if (in->recording)
+			replay_add(in->rp, in->buf + in->len, (size_t)n);
+	}
 	if (n == 0) {
 		in->eof = 1;
 		return 0;
@@ -102,4 +115,33 @@ uint8_t inbuf_byte(struct inbuf *in)
 int64_t inbuf_offset(const struct inbuf *in)
 {
 	return in->total - (int64_t)(in->len - in->pos);
+}
+
+void inbuf_record(struct inbuf *in, struct replay *rp)
+{
+	/* bytes still to replay came from a copy made for the device: the
+	 * decoder is in software now and cannot need another one */
+	if (in->rp && in->rp->pos < in->rp->len)
+		return;
+	replay_clear(rp);
+	replay_add(rp, in->buf + in->pos, in->len - in->pos);
+	in->rp = rp;
+	in->recording = 1;
+	in->record_start = inbuf_offset(in);
+}
+
+void inbuf_record_stop(struct inbuf *in)
+{
+	in->recording = 0;
+}
+
+int inbuf_replay(struct inbuf *in)
+{
+	if (!in->recording || replay_rewind(in->rp) != 0)
+		return -1;
+	in->recording = 0;
+	in->pos = in->len = 0;
+	in->total = in->record_start;
+	in->eof = 0;
+	return 0;
 }

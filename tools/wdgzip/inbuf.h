@@ -10,14 +10,20 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "replay.h"
+
 struct inbuf {
 	int fd;
 	const char *name;	/* for messages */
 	uint8_t *buf;
 	size_t cap;
 	size_t pos, len;	/* unread bytes are buf[pos..len) */
-	int64_t total;		/* bytes read from fd so far */
-	int eof;
+	int64_t total;		/* bytes handed out so far (from fd or replay) */
+	int eof;		/* nothing more: fd at its end, replay done */
+	int fd_eof;		/* fd returned end of file */
+	struct replay *rp;	/* bytes to hand out before fd's, or to keep */
+	int recording;		/* bytes read from fd go to rp too */
+	int64_t record_start;	/* offset of rp's first byte */
 };
 
 /* read(2) that retries on EINTR and waits on an O_NONBLOCK input. */
@@ -35,5 +41,12 @@ int inbuf_try_byte(struct inbuf *in);
 uint8_t inbuf_byte(struct inbuf *in);
 /* Bytes consumed so far (read minus still buffered). */
 int64_t inbuf_offset(const struct inbuf *in);
+/* Keep a copy of everything from the current offset on, in rp (for an
+ * input that cannot seek back); nothing is kept while rp is replayed. */
+void inbuf_record(struct inbuf *in, struct replay *rp);
+void inbuf_record_stop(struct inbuf *in);
+/* Go back to where inbuf_record() began: the next bytes come from the
+ * copy, then from fd again. 0, or -1 when there is no complete copy. */
+int inbuf_replay(struct inbuf *in);
 
 #endif
