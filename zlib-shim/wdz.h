@@ -42,6 +42,7 @@ struct wdz_config {
 	unsigned int parallel;		/* WD_ZLIB_PARALLEL */
 	unsigned int chunk;		/* WD_ZLIB_CHUNK */
 	int verbose;			/* WD_ZLIB_DEBUG */
+	size_t replay_max;		/* WD_ZLIB_REPLAY_MAX */
 };
 const struct wdz_config *wdz_config(void);
 void wdz_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -55,9 +56,19 @@ extern __thread int wdz_in_real;
  */
 extern int wdz_no_device[2][WD_COMP_NR_FORMATS];	/* [inflate][format] */
 
-enum wdz_path { WDZ_UNDECIDED, WDZ_DEVICE };
+/*
+ * WDZ_REPLAY: an inflate stream whose device failed mid-stream, being
+ * redone by a real zlib stream (zr) from the input kept in replay, until
+ * the output the caller has not yet seen is handed over; then the stream
+ * becomes a plain real-zlib stream (wdz_inflate.c).
+ */
+enum wdz_path { WDZ_UNDECIDED, WDZ_DEVICE, WDZ_REPLAY };
 
 #define WDZ_STAGE	(256u << 10)	/* inflate output staging */
+#define WDZ_REPLAY_MAX	(8u << 20)	/* default WD_ZLIB_REPLAY_MAX */
+
+/* Why an inflate stream no longer keeps its input (replay_lost). */
+enum wdz_lost { WDZ_KEPT, WDZ_LOST_BOUND, WDZ_LOST_MEMORY };
 
 /* Our state of a stream served (or not yet decided) by WarpDrive. */
 struct wdz_state {
@@ -84,6 +95,18 @@ struct wdz_state {
 	int error;			/* its WD_COMP_E_* (for strm->msg) */
 	int dev_more;			/* inflate: the device holds output */
 	struct wd_comp_sess *sess;
+	/*
+	 * inflate: every byte the device consumed since the stream began (up
+	 * to replay_max), and the output handed to the caller: enough to redo
+	 * the stream in zlib when the device fails (its decoder state is lost).
+	 */
+	unsigned char *replay;
+	size_t replay_len, replay_cap, replay_pos;
+	enum wdz_lost replay_lost;
+	uint64_t given;
+	z_stream zr;			/* WDZ_REPLAY: zlib redoing the stream */
+	int zr_live;			/* zr is initialised */
+	int zr_done;			/* zr ended or failed: no more output */
 };
 
 /* Is strm's state ours? (NULL when it is the real library's.) */

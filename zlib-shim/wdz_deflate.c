@@ -181,6 +181,26 @@ static int wdz_deflate_decide(z_streamp strm, struct wdz_state *s, int flush)
 	return wdz_deflate_open(s) == 0;
 }
 
+/*
+ * A deflate step that failed. The shim's deflate sessions are parallel
+ * (WD_ZLIB_PARALLEL >= 2): their input is held in the session until its
+ * chunk is compressed, and a chunk the device fails, cannot take (a queue
+ * that stays full) or loses (a device that vanishes) is compressed again
+ * in software from there (comp_par.c), so device faults never get here.
+ * What does is the library running out of memory: Z_MEM_ERROR, as zlib
+ * says for it. Anything else is a broken session.
+ */
+static int wdz_deflate_failed(z_streamp strm, int ret)
+{
+	wdz_debug("deflate stream %p: %s", (void *)strm, wd_strerror(ret));
+	if (ret == -ENOMEM) {
+		strm->msg = (char *)"insufficient memory";
+		return Z_MEM_ERROR;
+	}
+	strm->msg = (char *)"device error";
+	return Z_STREAM_ERROR;
+}
+
 static int wdz_deflate_device(z_streamp strm, struct wdz_state *s, int flush)
 {
 	struct wd_comp_req req = { 0 };
@@ -193,16 +213,16 @@ static int wdz_deflate_device(z_streamp strm, struct wdz_state *s, int flush)
 	req.dst_len = strm->avail_out;
 	req.flush = flush;
 	ret = wd_comp_stream(s->sess, &req);
-	if (ret) {
-		strm->msg = (char *)"device error";
-		return Z_STREAM_ERROR;
-	}
+	/* what a failed step took in or gave out is the session's: count it,
+	 * so that a call after Z_MEM_ERROR goes on from the right place */
 	strm->next_in += req.consumed;
 	strm->avail_in -= (uInt)req.consumed;
 	strm->total_in += req.consumed;
 	strm->next_out += req.produced;
 	strm->avail_out -= (uInt)req.produced;
 	strm->total_out += req.produced;
+	if (ret)
+		return wdz_deflate_failed(strm, ret);
 	strm->adler = req.checksum;
 	if (req.end) {
 		s->finished = 1;
@@ -357,7 +377,7 @@ WDZ_EXPORT int deflateParams(z_streamp strm, int level, int strategy)
 	if (s->path == WDZ_DEVICE && wdz_begun(strm, s)) {
 		/* as zlib: end the block so far, then switch for what follows */
 		ret = strm->avail_out ? wdz_deflate_device(strm, s, Z_BLOCK) : Z_BUF_ERROR;
-		if (ret == Z_STREAM_ERROR)
+		if (ret == Z_STREAM_ERROR || ret == Z_MEM_ERROR)
 			return ret;
 		if (strm->avail_in || strm->avail_out == 0)
 			return Z_BUF_ERROR;
@@ -442,6 +462,7 @@ WDZ_EXPORT int deflateCopy(z_streamp dest, z_streamp source)
 	d->strm = dest;
 	d->dict = NULL;
 	d->stage = NULL;
+	d->replay = NULL;	/* inflate only */
 	d->sess = NULL;
 	/* a parallel session's state is all in the library: it copies */
 	if (s->sess && wd_comp_sess_dup(&d->sess, s->sess)) {

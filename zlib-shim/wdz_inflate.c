@@ -9,6 +9,23 @@
  * small); the rest to a wd_comp stream session. Small output buffers are
  * served from a staging buffer decoded ahead, so a caller reading a few
  * bytes at a time does not cost one device round trip per call.
+ *
+ * A device that fails mid-stream (an engine error, a queue that stays
+ * full, a device that vanishes) takes the stream's decoder state with it.
+ * The shim keeps every compressed byte the device consumed since the
+ * stream began (up to WD_ZLIB_REPLAY_MAX, 8 MiB by default: a copy of the
+ * input, which is the small side of an inflate) and the count of bytes it
+ * handed to the caller; on a failure a real zlib stream inflates the kept
+ * input again, the first `given` bytes of its output are dropped (the
+ * caller has them: the device's output up to there is zlib's, byte for
+ * byte, as both decode the same deflate data), the rest goes out through
+ * the staging buffer, and then the stream becomes the real zlib's. A block
+ * boundary the device could report would let the shim keep only the input
+ * since the last one plus a 32 KiB window; wd_comp has no such report.
+ * Past the bound (or when keeping the input failed for lack of memory) a
+ * device failure cannot be repaired: inflate() answers Z_MEM_ERROR, as the
+ * memory the recovery needed was not there, never Z_STREAM_ERROR (which
+ * zlib's users take for their own misuse, zpipe.c asserts on it).
  */
 #include <errno.h>
 #include <string.h>
@@ -16,7 +33,8 @@
 #include "wdz.h"
 
 #define WDZ_DIRECT_MIN	(64u << 10)	/* out buffers this big: no staging */
-#define WDZ_RETRY_REAL	100		/* internal: redo the call in zlib */
+#define WDZ_RETRY_REAL	100		/* internal: redo the stream in zlib */
+#define WDZ_REPLAY_MIN	(64u << 10)	/* first room of the replay buffer */
 
 /* windowBits as inflateInit2 takes them -> format; -1 when invalid. */
 static int wdz_inflate_format(int window_bits, int *wb)
@@ -57,6 +75,9 @@ static void wdz_inflate_reset_fields(z_streamp strm, struct wdz_state *s)
 	s->dead = 0;
 	s->dev_more = 0;
 	s->last_flush = -2;
+	s->replay_len = s->replay_pos = 0;
+	s->replay_lost = WDZ_KEPT;
+	s->given = 0;
 }
 
 WDZ_EXPORT int inflateInit2_(z_streamp strm, int windowBits, const char *version,
@@ -97,13 +118,30 @@ WDZ_EXPORT int inflateInit_(z_streamp strm, const char *version, int stream_size
 	return inflateInit2_(strm, MAX_WBITS, version, stream_size);
 }
 
-static void wdz_inflate_free(z_streamp strm, struct wdz_state *s)
+/* The zlib stream of a recovery, if one runs. */
+static void wdz_zr_end(struct wdz_state *s)
+{
+	if (s->zr_live)
+		wdz_real()->inflateEnd(&s->zr);
+	s->zr_live = 0;
+	s->zr_done = 0;
+}
+
+/* Free what s holds, and s; strm->state is left alone. */
+static void wdz_inflate_release(z_streamp strm, struct wdz_state *s)
 {
 	if (s->sess)
 		wd_comp_sess_free(s->sess);
+	wdz_zr_end(s);
 	wdz_free(strm, s->stage);
+	wdz_free(strm, s->replay);
 	s->magic = 0;
 	wdz_free(strm, s);
+}
+
+static void wdz_inflate_free(z_streamp strm, struct wdz_state *s)
+{
+	wdz_inflate_release(strm, s);
 	strm->state = NULL;
 }
 
@@ -175,12 +213,59 @@ static int wdz_inflate_decide(z_streamp strm, struct wdz_state *s, int flush)
 	return 1;
 }
 
-static void wdz_out(z_streamp strm, const unsigned char *p, unsigned int n)
+static void wdz_out(z_streamp strm, struct wdz_state *s, const unsigned char *p,
+		    unsigned int n)
 {
 	memcpy(strm->next_out, p, n);
 	strm->next_out += n;
 	strm->avail_out -= n;
 	strm->total_out += n;
+	s->given += n;
+}
+
+/* No more keeping: a later device failure cannot be repaired. */
+static void wdz_replay_drop(z_streamp strm, struct wdz_state *s, enum wdz_lost why)
+{
+	wdz_free(strm, s->replay);
+	s->replay = NULL;
+	s->replay_len = s->replay_cap = 0;
+	s->replay_lost = why;
+	wdz_debug("inflate stream %p: input no longer kept (%s)", (void *)strm,
+		  why == WDZ_LOST_BOUND ? "WD_ZLIB_REPLAY_MAX" : "no memory");
+}
+
+/* Keep n bytes the device consumed, for wdz_inflate_recover(). */
+static void wdz_replay_keep(z_streamp strm, struct wdz_state *s, const Bytef *in,
+			    size_t n)
+{
+	size_t need = s->replay_len + n, max = wdz_config()->replay_max, cap;
+	unsigned char *p;
+
+	if (s->replay_lost || !n)
+		return;
+	if (need > max) {
+		wdz_replay_drop(strm, s, WDZ_LOST_BOUND);
+		return;
+	}
+	if (need > s->replay_cap) {
+		/* doubling (zlib's allocators have no realloc): copies stay linear */
+		cap = s->replay_cap ? s->replay_cap : WDZ_REPLAY_MIN;
+		while (cap < need)
+			cap *= 2;
+		p = wdz_alloc(strm, cap > max ? max : cap);
+		if (!p) {
+			/* the stream goes on offloaded, only unprotected */
+			wdz_replay_drop(strm, s, WDZ_LOST_MEMORY);
+			return;
+		}
+		if (s->replay_len)
+			memcpy(p, s->replay, s->replay_len);
+		wdz_free(strm, s->replay);
+		s->replay = p;
+		s->replay_cap = cap > max ? max : cap;
+	}
+	memcpy(s->replay + s->replay_len, in, n);
+	s->replay_len = need;
 }
 
 /* One device step into dst (the caller's buffer or the staging buffer). */
@@ -203,12 +288,16 @@ static int wdz_inflate_step(z_streamp strm, struct wdz_state *s,
 		return Z_DATA_ERROR;
 	}
 	if (ret) {
-		/* a device that cannot do this stream: zlib, if nothing is lost */
-		if (!strm->total_in && !strm->total_out)
-			return WDZ_RETRY_REAL;
-		strm->msg = (char *)"device error";
-		return Z_STREAM_ERROR;
+		/*
+		 * The device failed (this step's partial results are dropped:
+		 * the caller's pointers still say where it was): zlib redoes
+		 * the stream from what was kept.
+		 */
+		wdz_debug("inflate stream %p: device error %s", (void *)strm,
+			  wd_strerror(ret));
+		return WDZ_RETRY_REAL;
 	}
+	wdz_replay_keep(strm, s, strm->next_in, req->consumed);
 	strm->next_in += req->consumed;
 	strm->avail_in -= (uInt)req->consumed;
 	strm->total_in += req->consumed;
@@ -231,6 +320,7 @@ static int wdz_inflate_fill(z_streamp strm, struct wdz_state *s, int *more,
 		strm->next_out += req.produced;
 		strm->avail_out -= (uInt)req.produced;
 		strm->total_out += req.produced;
+		s->given += req.produced;
 		s->finished = req.end;
 	} else {
 		if (!s->stage)
@@ -264,7 +354,7 @@ static int wdz_inflate_device(z_streamp strm, struct wdz_state *s, int flush)
 
 			if (n > strm->avail_out)
 				n = strm->avail_out;
-			wdz_out(strm, s->stage + s->stage_pos, n);
+			wdz_out(strm, s, s->stage + s->stage_pos, n);
 			s->stage_pos += n;
 		}
 		if (s->stage_end && s->stage_pos == s->stage_len) {
@@ -288,9 +378,168 @@ static int wdz_inflate_device(z_streamp strm, struct wdz_state *s, int flush)
 	return Z_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* recovery from a device failure (see the file comment)               */
+
+/* A device step failed: the stream's state is lost with the device. */
+static void wdz_inflate_to_replay(z_streamp strm, struct wdz_state *s)
+{
+	wd_comp_sess_free(s->sess);
+	s->sess = NULL;
+	s->path = WDZ_REPLAY;
+	s->stage_pos = s->stage_len = 0;
+	s->stage_end = s->finished = s->dev_more = 0;
+	wdz_count_fallback(1);
+	wdz_debug("inflate stream %p: zlib redoes %zu bytes of input, %llu of output "
+		  "delivered", (void *)strm, s->replay_len, (unsigned long long)s->given);
+}
+
+/* zlib cannot give what the device gave: corrupt data as far as zlib goes. */
+static int wdz_replay_differs(struct wdz_state *s)
+{
+	wdz_zr_end(s);
+	s->dead = 1;
+	s->error = WD_COMP_E_UNKNOWN;
+	return Z_DATA_ERROR;
+}
+
+/*
+ * Start zr: inflate the kept input again and drop the output the caller
+ * already has. Z_OK, or Z_MEM_ERROR (nothing started: the next call tries
+ * again), or Z_DATA_ERROR (zlib does not read what the device read).
+ */
+static int wdz_zr_start(z_streamp strm, struct wdz_state *s)
+{
+	const struct wdz_real *r = wdz_real();
+	z_stream *zr = &s->zr;
+	uint64_t skip = s->given;
+	int ret;
+
+	if (s->replay_lost) {
+		strm->msg = (char *)(s->replay_lost == WDZ_LOST_BOUND ?
+			    "device failed: stream longer than WD_ZLIB_REPLAY_MAX" :
+			    "insufficient memory");
+		return Z_MEM_ERROR;
+	}
+	if (!s->stage)
+		s->stage = wdz_alloc(strm, WDZ_STAGE);
+	if (!s->stage)
+		return Z_MEM_ERROR;
+	memset(zr, 0, sizeof(*zr));
+	zr->zalloc = strm->zalloc;
+	zr->zfree = strm->zfree;
+	zr->opaque = strm->opaque;
+	wdz_in_real++;
+	ret = r->inflateInit2_(zr, s->window_bits, s->version, s->stream_size);
+	wdz_in_real--;
+	if (ret != Z_OK)	/* the same setup worked at init: memory */
+		return Z_MEM_ERROR;
+	s->zr_live = 1;
+	zr->next_in = s->replay;
+	zr->avail_in = (uInt)s->replay_len;	/* replay_max <= 1 GiB */
+	ret = Z_OK;
+	while (skip) {
+		uLong out0 = zr->total_out;
+
+		zr->next_out = s->stage;
+		zr->avail_out = skip < WDZ_STAGE ? (uInt)skip : WDZ_STAGE;
+		ret = r->inflate(zr, Z_NO_FLUSH);
+		skip -= zr->total_out - out0;
+		if (ret == Z_MEM_ERROR) {
+			wdz_zr_end(s);
+			return Z_MEM_ERROR;
+		}
+		if (skip && (ret != Z_OK || zr->total_out == out0))
+			return wdz_replay_differs(s);
+	}
+	s->replay_pos = s->replay_len - zr->avail_in;
+	s->zr_done = ret == Z_STREAM_END;
+	return Z_OK;
+}
+
+/* Decode more of the kept input into the staging buffer. */
+static int wdz_zr_refill(struct wdz_state *s)
+{
+	z_stream *zr = &s->zr;
+	int ret;
+
+	zr->next_in = s->replay + s->replay_pos;
+	zr->avail_in = (uInt)(s->replay_len - s->replay_pos);
+	zr->next_out = s->stage;
+	zr->avail_out = WDZ_STAGE;
+	ret = wdz_real()->inflate(zr, Z_NO_FLUSH);
+	s->replay_pos = s->replay_len - zr->avail_in;
+	s->stage_pos = 0;
+	s->stage_len = WDZ_STAGE - zr->avail_out;
+	if (ret == Z_MEM_ERROR)
+		return ret;
+	/* the end, or zlib's verdict on data the device took (given once the
+	 * output before it is out, by zlib itself after wdz_inflate_unwrap) */
+	if (ret != Z_OK)
+		s->zr_done = 1;
+	return Z_OK;
+}
+
+/*
+ * All kept input is in zr and its output out: strm becomes a plain real
+ * zlib stream in zr's state (inflateCopy gives it its own copy, pointing
+ * back at strm) with the caller's pointers and counters.
+ */
+static int wdz_inflate_unwrap(z_streamp strm, struct wdz_state *s)
+{
+	z_stream *zr = &s->zr;
+
+	zr->next_in = strm->next_in;
+	zr->avail_in = strm->avail_in;
+	zr->next_out = strm->next_out;
+	zr->avail_out = strm->avail_out;
+	zr->total_in = strm->total_in;
+	zr->total_out = strm->total_out;
+	if (s->format == WD_COMP_RAW)
+		zr->adler = strm->adler;	/* zlib leaves it alone on raw */
+	if (wdz_real()->inflateCopy(strm, zr) != Z_OK)
+		return Z_MEM_ERROR;		/* strm is untouched */
+	wdz_inflate_release(strm, s);
+	wdz_debug("inflate stream %p: now zlib's", (void *)strm);
+	return Z_OK;
+}
+
+/* An inflate() call of a stream being redone in zlib. */
+static int wdz_inflate_replay(z_streamp strm, struct wdz_state *s, int flush,
+			      uInt in0, uInt out0)
+{
+	int ret;
+
+	if (!s->zr_live && (ret = wdz_zr_start(strm, s)) != Z_OK)
+		return ret;
+	for (;;) {
+		unsigned int n = s->stage_len - s->stage_pos;
+
+		if (n > strm->avail_out)
+			n = strm->avail_out;
+		wdz_out(strm, s, s->stage + s->stage_pos, n);
+		s->stage_pos += n;
+		if (s->stage_pos < s->stage_len)	/* the caller's buffer is full */
+			return flush == Z_FINISH || out0 == 0 ? Z_BUF_ERROR : Z_OK;
+		if (s->zr_done || s->replay_pos == s->replay_len)
+			break;
+		if (wdz_zr_refill(s) != Z_OK)
+			return Z_MEM_ERROR;
+	}
+	if (wdz_inflate_unwrap(strm, s) != Z_OK)
+		return Z_MEM_ERROR;
+	ret = wdz_real()->inflate(strm, flush);
+	/* zlib's rule is about this whole call, the stage's part included */
+	if (ret == Z_BUF_ERROR && flush != Z_FINISH &&
+	    (strm->avail_in != in0 || strm->avail_out != out0))
+		ret = Z_OK;
+	return ret;
+}
+
 WDZ_EXPORT int inflate(z_streamp strm, int flush)
 {
 	struct wdz_state *s = wdz_state(strm);
+	uInt in0, out0;
 	int ret;
 
 	if (!s)
@@ -301,6 +550,10 @@ WDZ_EXPORT int inflate(z_streamp strm, int flush)
 		strm->msg = (char *)wd_comp_strerror(s->error);
 		return Z_DATA_ERROR;
 	}
+	in0 = strm->avail_in;
+	out0 = strm->avail_out;
+	if (s->path == WDZ_REPLAY)
+		return wdz_inflate_replay(strm, s, flush, in0, out0);
 	if (s->path == WDZ_UNDECIDED) {
 		if (!strm->avail_in)
 			return Z_BUF_ERROR;	/* nothing to look at yet */
@@ -314,10 +567,8 @@ WDZ_EXPORT int inflate(z_streamp strm, int flush)
 		return Z_STREAM_END;
 	ret = wdz_inflate_device(strm, s, flush);
 	if (ret == WDZ_RETRY_REAL) {
-		wd_alg_stats_add("inflate", WD_ALG_ERRORS, 1);
-		if (wdz_inflate_to_real(strm, s) != Z_OK)
-			return Z_MEM_ERROR;
-		return wdz_real()->inflate(strm, flush);
+		wdz_inflate_to_replay(strm, s);
+		return wdz_inflate_replay(strm, s, flush, in0, out0);
 	}
 	return ret;
 }
@@ -340,6 +591,9 @@ WDZ_EXPORT int inflateReset(z_streamp strm)
 		return wdz_real()->inflateReset(strm);
 	if (s->sess)
 		wd_comp_sess_reset(s->sess);
+	wdz_zr_end(s);
+	if (s->path == WDZ_REPLAY)	/* the device failed: decide again */
+		s->path = WDZ_UNDECIDED;
 	wdz_inflate_reset_fields(strm, s);
 	return Z_OK;
 }
@@ -435,7 +689,7 @@ WDZ_EXPORT int inflateSync(z_streamp strm)
 {
 	struct wdz_state *s = wdz_state(strm);
 
-	if (s && s->path == WDZ_DEVICE) {
+	if (s && (s->path == WDZ_DEVICE || s->path == WDZ_REPLAY)) {
 		/* recovery after corrupt data: zlib searches the next flush
 		 * point and goes on from there (history is lost either way) */
 		if (wdz_inflate_to_real(strm, s) != Z_OK)
@@ -502,6 +756,8 @@ WDZ_EXPORT int inflateCopy(z_streamp dest, z_streamp source)
 	*d = *s;
 	d->strm = dest;
 	d->stage = NULL;
+	d->replay = NULL;	/* undecided: nothing kept yet */
+	d->replay_len = d->replay_cap = 0;
 	dest->state = (struct internal_state *)d;
 	return Z_OK;
 }

@@ -94,6 +94,9 @@ static void wdz_config_load(void)
 	config.chunk = (unsigned int)wdz_env_num("WD_ZLIB_CHUNK", 256 << 10,
 						 64 << 10, 64 << 20);
 	config.verbose = (int)wdz_env_num("WD_ZLIB_DEBUG", 0, 0, 9);
+	/* compressed input an inflate stream keeps to survive a device error */
+	config.replay_max = (size_t)wdz_env_num("WD_ZLIB_REPLAY_MAX", WDZ_REPLAY_MAX, 0,
+						 1L << 30);
 }
 
 const struct wdz_config *wdz_config(void)

@@ -336,8 +336,15 @@ static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 		par_job_soft(s, j);
 		return 0;
 	}
-	if (par_grow_out(j))
-		return -ENOMEM;
+	/*
+	 * The job is already counted in tail: it must end DONE, or the
+	 * stream would wait for it forever. Without memory for its output
+	 * par_job_soft() fails it with -ENOMEM, which par_drain() reports.
+	 */
+	if (par_grow_out(j)) {
+		par_job_soft(s, j);
+		return 0;
+	}
 	if (!l->pq && comp_lane_open(s, l)) {
 		par_go_soft(s, s->par);	/* no queue: the stream is done here */
 		par_job_soft(s, j);
@@ -348,8 +355,10 @@ static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 		s->par->offloaded = 1;
 	}
 	sl = comp_slot_get(l);
-	if (!sl)
-		return -EBUSY;
+	if (!sl) {		/* cannot happen: more slots than jobs per lane */
+		par_job_soft(s, j);
+		return 0;
+	}
 	comp_param_fill(s, sl->param, flush);
 	sl->param->format = WD_COMP_RAW;
 	sl->param->dict_len = j->dict;
@@ -362,10 +371,15 @@ static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 	m->dst = j->out;
 	m->dst_len = j->out_cap;
 	ret = comp_slot_send(l, sl);
+	if (ret == -EBUSY) {
+		/* a queue still full after comp_slot_send()'s retries: this
+		 * chunk in software, the next ones try the device again */
+		comp_slot_put(l, sl);
+		par_job_soft(s, j);
+		return 0;
+	}
 	if (ret) {
 		comp_slot_put(l, sl);
-		if (ret == -EBUSY)
-			return ret;
 		par_go_soft(s, s->par);
 		par_job_soft(s, j);
 		return 0;
