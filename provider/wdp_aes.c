@@ -6,10 +6,10 @@
  * work: pieces of at least cipher_threshold bytes go to a queue, in a
  * device session (wdp_lease) that keeps the chaining state; a smaller first
  * piece, or no queue, keeps the whole message in a default-provider
- * EVP_CIPHER_CTX ("sw"). If a queue fails mid-message, ECB, CBC and CTR
- * continue in software from the state tracked here (CBC's last ciphertext
- * block, CTR's byte count); GCM cannot (its GHASH state is in the device),
- * so that message fails with an error on the stack.
+ * EVP_CIPHER_CTX ("sw"). If a queue fails mid-message, the message
+ * continues in software from the state tracked here: CBC's last ciphertext
+ * block, CTR's byte count, GCM's latest tag snapshot (wdp_aes_gcm.c derives
+ * the GHASH state from it).
  *
  * This file keeps what the provider interface asks of a cipher: PKCS#7
  * padding and partial blocks for ECB/CBC, GCM's AAD, tag and TLS 1.2 record
@@ -37,17 +37,20 @@ static const char *const sw_names[WD_CIPHER_MODE_MAX] = {
 	"ECB", "CBC", "CTR", "XTS", "GCM"
 };
 
-/* The default provider's cipher for this context, fetched once. */
-static EVP_CIPHER *sw_cipher(struct aes_ctx *c)
+/*
+ * The default provider's cipher of mode for this context's key size,
+ * fetched once (GCM also takes CTR, when it continues in software).
+ */
+EVP_CIPHER *wdp_aes_sw_cipher(struct aes_ctx *c, int mode)
 {
 	size_t k = (c->mode == WD_CIPHER_XTS ? c->keylen / 2 : c->keylen) / 8 - 2;
-	EVP_CIPHER **slot = &c->prov->sw_aes[c->mode][k], *ciph, *expected = NULL;
+	EVP_CIPHER **slot = &c->prov->sw_aes[mode][k], *ciph, *expected = NULL;
 	char name[32];
 
 	ciph = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	if (ciph)
 		return ciph;
-	snprintf(name, sizeof(name), "AES-%zu-%s", (k + 2) * 64, sw_names[c->mode]);
+	snprintf(name, sizeof(name), "AES-%zu-%s", (k + 2) * 64, sw_names[mode]);
 	ciph = EVP_CIPHER_fetch(c->prov->libctx, name, WDP_PROPQ_DEFAULT);
 	if (ciph && !__atomic_compare_exchange_n(slot, &expected, ciph, 0,
 						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
@@ -57,16 +60,20 @@ static EVP_CIPHER *sw_cipher(struct aes_ctx *c)
 	return ciph;
 }
 
-/* Key and IV the software context should start a message from. */
-int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv)
+/*
+ * Key and IV the software context should start a message from, in
+ * direction enc (GCM hashes with an encrypting context even when the
+ * message is a decryption: its key schedule is the same).
+ */
+int wdp_aes_sw_start_dir(struct aes_ctx *c, const unsigned char *iv, int enc)
 {
-	EVP_CIPHER *ciph = sw_cipher(c);
+	EVP_CIPHER *ciph = wdp_aes_sw_cipher(c, c->mode);
 
 	if (!ciph)
 		return 0;
 	if (!c->sw) {
 		c->sw = EVP_CIPHER_CTX_new();
-		if (!c->sw || !EVP_CipherInit_ex2(c->sw, ciph, NULL, NULL, c->enc, NULL))
+		if (!c->sw || !EVP_CipherInit_ex2(c->sw, ciph, NULL, NULL, enc, NULL))
 			return 0;
 		EVP_CIPHER_CTX_set_padding(c->sw, 0);
 	}
@@ -83,10 +90,15 @@ int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv)
 	}
 	/* a new IV on the same key (a TLS record...) keeps the key schedule */
 	if (!EVP_CipherInit_ex2(c->sw, NULL, c->sw_keyed ? NULL : c->key,
-				c->ivlen ? iv : NULL, c->enc, NULL))
+				c->ivlen ? iv : NULL, enc, NULL))
 		return 0;
 	c->sw_keyed = 1;
 	return 1;
+}
+
+int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv)
+{
+	return wdp_aes_sw_start_dir(c, iv, c->enc);
 }
 
 void wdp_aes_wd_stop(struct aes_ctx *c)
@@ -147,8 +159,10 @@ int wdp_aes_to_sw(struct aes_ctx *c)
 			return 0;
 		/* position inside the key stream block */
 		return EVP_CipherUpdate(c->sw, skip, &outl, skip, (int)(c->done % BLK));
+	case WD_CIPHER_GCM:
+		return wdp_aes_gcm_to_sw(c);
 	}
-	return 0;	/* GCM: the GHASH state is in the device */
+	return 0;	/* XTS has no message state */
 }
 
 /* The device failed mid-message. */
@@ -240,6 +254,8 @@ void wdp_aes_reset(struct aes_ctx *c)
 	c->aad_len = 0;
 	c->gcm_final_done = 0;
 	c->snap_valid = 0;
+	c->gcm_text = 0;
+	c->gcm_resumed = 0;
 	if (c->mode == WD_CIPHER_CBC)
 		memcpy(c->chain, c->iv, BLK);
 }
@@ -266,6 +282,7 @@ void wdp_aes_freectx(void *vctx)
 		return;
 	wdp_aes_wd_stop(c);
 	EVP_CIPHER_CTX_free(c->sw);
+	EVP_CIPHER_CTX_free(c->ctr);
 	OPENSSL_clear_free(c->aad, c->aad_cap);
 	OPENSSL_clear_free(c->stage, c->stage_cap);
 	OPENSSL_cleanse(c, sizeof(*c));
@@ -283,6 +300,7 @@ void *wdp_aes_dupctx(void *vctx)
 	memset(&c->lease, 0, sizeof(c->lease));
 	c->wd_started = 0;
 	c->sw = NULL;
+	c->ctr = NULL;
 	c->aad = NULL;
 	c->stage = NULL;
 	c->aad_cap = c->stage_cap = 0;
@@ -302,10 +320,13 @@ void *wdp_aes_dupctx(void *vctx)
 		if (!c->sw || !EVP_CIPHER_CTX_copy(c->sw, src->sw))
 			goto err;
 	}
-	if (src->route == ROUTE_WD && c->mode == WD_CIPHER_GCM) {
-		/* a GCM session that has not sent anything can restart anywhere */
-		if (src->wd_started)
+	if (src->ctr) {
+		c->ctr = EVP_CIPHER_CTX_new();
+		if (!c->ctr || !EVP_CIPHER_CTX_copy(c->ctr, src->ctr))
 			goto err;
+	}
+	if (src->route == ROUTE_WD && c->mode == WD_CIPHER_GCM && !src->wd_started) {
+		/* a GCM session that has not sent anything can restart anywhere */
 		c->route = ROUTE_NONE;
 	} else if (src->route == ROUTE_WD && !wdp_aes_to_sw(c)) {
 		goto err;

@@ -49,12 +49,23 @@ struct aes_ctx {
 	int tls_iv_fixed;		/* tlsivfixed given */
 	int gcm_final_done;
 	int tls_sw;			/* CBC in libssl's TLS record mode */
-	int snap_valid;			/* GCM: tag holds the device's snapshot */
+	int snap_valid;			/* GCM: snap is the device's latest */
+	unsigned char snap[BLK];	/* GCM: the tag of the message so far */
+	uint64_t gcm_text;		/* GCM: text bytes of the message so far */
+	unsigned char gcm_tail[BLK];	/* its ciphertext after the last whole block */
+	/* GCM continued in software after the device failed (wdp_aes_gcm.c) */
+	int gcm_resumed;
+	EVP_CIPHER_CTX *ctr;		/* the key stream, from the counter */
+	unsigned char ghash_h[BLK];	/* GHASH's key, E(K, 0) */
+	unsigned char j0[BLK];		/* the pre-counter block */
+	uint64_t ghash_fed;		/* bytes sw hashed as AAD since then */
 	int sw_keyed;			/* sw holds the current key schedule */
 	size_t sw_ivlen;		/* GCM: IV length set on sw */
 };
 
 /* wdp_aes.c */
+EVP_CIPHER *wdp_aes_sw_cipher(struct aes_ctx *c, int mode);
+int wdp_aes_sw_start_dir(struct aes_ctx *c, const unsigned char *iv, int enc);
 int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv);
 void wdp_aes_wd_stop(struct aes_ctx *c);
 int wdp_aes_route(struct aes_ctx *c, size_t len);
@@ -89,6 +100,7 @@ int wdp_aes_gcm_final(void *vctx, unsigned char *out, size_t *outl,
 		      size_t outsize);
 int wdp_aes_gcm_cipher(void *vctx, unsigned char *out, size_t *outl,
 		       size_t outsize, const unsigned char *in, size_t inl);
+int wdp_aes_gcm_to_sw(struct aes_ctx *c);
 int wdp_aes_gcm_set_params(struct aes_ctx *c, const OSSL_PARAM params[]);
 int wdp_aes_gcm_get_params(struct aes_ctx *c, OSSL_PARAM params[]);
 

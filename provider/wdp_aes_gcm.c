@@ -7,6 +7,23 @@
  * carries AAD || text; the tag comes from a last, empty request. A TLS 1.2
  * record (tlsaad set) is one whole message: one stateless request whose
  * output, text then tag, is exactly the record layout.
+ *
+ * Every text request also asks the device for the tag the message would
+ * have if it ended there (a snapshot). The last one is the message's tag,
+ * so final needs no request; and when a request fails or is refused in the
+ * middle of a message, the message continues in software from it, without
+ * keeping the message so far (memory stays constant, whatever its size):
+ *
+ *   tag = E(K, J0) ^ (Y ^ L) * H	L: bit lengths of AAD and text so far
+ *
+ * H = E(K, 0) and E(K, J0) are two AES blocks, so the GHASH state Y of the
+ * device follows (H is invertible, but for a 2^-128 chance that it is 0:
+ * then every GHASH is 0 and the same formulas still hold). The default
+ * provider's GCM cannot be given a GHASH state, but it can be led to one:
+ * its first AAD block z = Y * H^-1 gives Y. Everything after that (the
+ * ciphertext) goes to it as more AAD, the text itself through AES-CTR from
+ * the counter block the device had reached, and its tag, computed over
+ * other lengths, is corrected by (L ^ L') * H at the end.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -52,9 +69,9 @@ static int gcm_aad(struct aes_ctx *c, const unsigned char *in, size_t inl)
 {
 	int outl;
 
-	if (c->route == ROUTE_SW)
+	if (c->route == ROUTE_SW && !c->gcm_resumed)
 		return EVP_CipherUpdate(c->sw, NULL, &outl, in, (int)inl);
-	if (c->route == ROUTE_WD) {
+	if (c->route != ROUTE_NONE) {
 		/* the device takes AAD only before the text, as GCM does */
 		ERR_raise(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED);
 		return 0;
@@ -66,12 +83,281 @@ static int gcm_aad(struct aes_ctx *c, const unsigned char *in, size_t inl)
 	return 1;
 }
 
-/* The first text of a message on a queue: AAD || text in one request. */
+/* ------------------------------------------------------------------ */
+/* GF(2^128) as GCM writes it: bit 0 is the top bit of byte 0          */
+
+struct gf128 {
+	uint64_t hi, lo;
+};
+
+static struct gf128 gf_load(const unsigned char *b)
+{
+	struct gf128 x = { 0, 0 };
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		x.hi = x.hi << 8 | b[i];
+		x.lo = x.lo << 8 | b[i + 8];
+	}
+	return x;
+}
+
+static void gf_store(struct gf128 x, unsigned char *b)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		b[i] = (unsigned char)x.hi;
+		b[i + 8] = (unsigned char)x.lo;
+		x.hi >>= 8;
+		x.lo >>= 8;
+	}
+}
+
+/* x * y, bit by bit without branches on the (secret) values */
+static struct gf128 gf_mul(struct gf128 x, struct gf128 y)
+{
+	struct gf128 z = { 0, 0 };
+	uint64_t bit, carry;
+	int i;
+
+	for (i = 0; i < 128; i++) {
+		bit = 0 - ((i < 64 ? x.hi >> (63 - i) : x.lo >> (127 - i)) & 1);
+		z.hi ^= y.hi & bit;
+		z.lo ^= y.lo & bit;
+		carry = 0 - (y.lo & 1);
+		y.lo = y.lo >> 1 | y.hi << 63;
+		y.hi = y.hi >> 1 ^ (0xe100000000000000ULL & carry);
+	}
+	return z;
+}
+
+/* x^-1 = x^(2^128 - 2); 0 gives 0 */
+static struct gf128 gf_inv(struct gf128 x)
+{
+	struct gf128 r = { 1ULL << 63, 0 };	/* the field's 1 */
+	int i;
+
+	for (i = 0; i < 127; i++)
+		r = gf_mul(gf_mul(r, r), x);
+	return gf_mul(r, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* continuing a message in software                                    */
+
+/* CTR's counter block at text byte pos: J0 + 1 + pos / 16, in 32 bits */
+static void gcm_counter(const struct aes_ctx *c, uint64_t pos, unsigned char *ctr)
+{
+	uint32_t n = (uint32_t)c->j0[12] << 24 | (uint32_t)c->j0[13] << 16 |
+		     (uint32_t)c->j0[14] << 8 | c->j0[15];
+
+	n += 1 + (uint32_t)(pos / BLK);
+	memcpy(ctr, c->j0, 12);
+	ctr[12] = (unsigned char)(n >> 24);
+	ctr[13] = (unsigned char)(n >> 16);
+	ctr[14] = (unsigned char)(n >> 8);
+	ctr[15] = (unsigned char)n;
+}
+
+/* Point the key stream at text byte pos. */
+static int gcm_ctr_seek(struct aes_ctx *c, uint64_t pos)
+{
+	unsigned char ctr[BLK], skip[BLK] = { 0 };
+	int outl;
+
+	gcm_counter(c, pos, ctr);
+	return EVP_CipherInit_ex2(c->ctr, NULL, NULL, ctr, 1, NULL) &&
+	       EVP_CipherUpdate(c->ctr, skip, &outl, skip, (int)(pos % BLK));
+}
+
+/*
+ * The key stream of text byte c->gcm_text on. AES-CTR carries into all 128
+ * bits, GCM only into the last 32: where they wrap, start again.
+ */
+static int gcm_ctr(struct aes_ctx *c, unsigned char *out, const unsigned char *in,
+		   size_t len)
+{
+	unsigned char ctr[BLK];
+	uint64_t room;
+	size_t n;
+	int outl;
+
+	while (len) {
+		gcm_counter(c, c->gcm_text, ctr);
+		room = ((1ULL << 32) - ((uint64_t)ctr[12] << 24 | ctr[13] << 16 |
+					ctr[14] << 8 | ctr[15])) * BLK - c->gcm_text % BLK;
+		n = len < room ? len : (size_t)room;
+		if (n > (1u << 30))
+			n = 1u << 30;
+		if (!EVP_CipherUpdate(c->ctr, out, &outl, in, (int)n))
+			return 0;
+		c->gcm_text += n;
+		in += n;
+		out += n;
+		len -= n;
+		if (n == room && !gcm_ctr_seek(c, c->gcm_text))
+			return 0;
+	}
+	return 1;
+}
+
+/* More ciphertext for the hash: sw takes it as AAD. */
+static int gcm_ghash(struct aes_ctx *c, const unsigned char *ct, size_t len)
+{
+	size_t n;
+	int outl;
+
+	for (; len; len -= n, ct += n) {
+		n = len < (1u << 30) ? len : 1u << 30;
+		if (!EVP_CipherUpdate(c->sw, NULL, &outl, ct, (int)n))
+			return 0;
+		c->ghash_fed += n;
+	}
+	return 1;
+}
+
+/* H = E(K, 0), J0 and E(K, J0); the key stream context keyed. */
+static int gcm_sw_keys(struct aes_ctx *c, unsigned char *ej0)
+{
+	EVP_CIPHER *ctr = wdp_aes_sw_cipher(c, WD_CIPHER_CTR);
+	unsigned char zero[BLK] = { 0 }, blk[BLK];
+	struct gf128 h, y = { 0, 0 }, b;
+	size_t i;
+	int outl;
+
+	if (!ctr || (!c->ctr && !(c->ctr = EVP_CIPHER_CTX_new())) ||
+	    !EVP_CipherInit_ex2(c->ctr, ctr, c->key, zero, 1, NULL) ||
+	    !EVP_CipherUpdate(c->ctr, c->ghash_h, &outl, zero, BLK))
+		return 0;
+	if (c->ivlen == 12) {
+		memcpy(c->j0, c->iv, 12);
+		memcpy(c->j0 + 12, "\0\0\0\1", 4);
+	} else {
+		/* J0 = GHASH(IV, zero padded, then its bit length) */
+		h = gf_load(c->ghash_h);
+		for (i = 0; i < c->ivlen; i += BLK) {
+			memset(blk, 0, BLK);
+			memcpy(blk, c->iv + i, c->ivlen - i < BLK ? c->ivlen - i : BLK);
+			b = gf_load(blk);
+			y.hi ^= b.hi;
+			y.lo ^= b.lo;
+			y = gf_mul(y, h);
+		}
+		y.lo ^= (uint64_t)c->ivlen * 8;
+		gf_store(gf_mul(y, h), c->j0);
+	}
+	return EVP_CipherInit_ex2(c->ctr, NULL, NULL, c->j0, 1, NULL) &&
+	       EVP_CipherUpdate(c->ctr, ej0, &outl, zero, BLK);
+}
+
+/*
+ * The device failed in the middle of the message: go on in software from
+ * its last snapshot (top of file). 1, or 0 when that cannot be done.
+ */
+int wdp_aes_gcm_to_sw(struct aes_ctx *c)
+{
+	unsigned char ej0[BLK], blk[BLK];
+	size_t rem = c->gcm_text % BLK;
+	struct gf128 h, hinv, y, t;
+	int ok;
+
+	wdp_aes_wd_stop(c);
+	if (!c->snap_valid || !gcm_sw_keys(c, ej0))
+		return 0;
+	h = gf_load(c->ghash_h);
+	hinv = gf_inv(h);
+	/* snap = E(K, J0) ^ (Y ^ L) * H */
+	t = gf_load(c->snap);
+	y = gf_load(ej0);
+	t.hi ^= y.hi;
+	t.lo ^= y.lo;
+	y = gf_mul(t, hinv);
+	y.hi ^= (uint64_t)c->aad_len * 8;
+	y.lo ^= c->gcm_text * 8;
+	if (rem) {
+		/* the device hashed the partial block zero padded: undo it */
+		memset(blk, 0, BLK);
+		memcpy(blk, c->gcm_tail, rem);
+		y = gf_mul(y, hinv);
+		t = gf_load(blk);
+		y.hi ^= t.hi;
+		y.lo ^= t.lo;
+	}
+	gf_store(gf_mul(y, hinv), blk);	/* z, with z * H = Y */
+	c->ghash_fed = 0;
+	ok = wdp_aes_sw_start_dir(c, c->iv, 1) && gcm_ghash(c, blk, BLK) &&
+	     gcm_ghash(c, c->gcm_tail, rem) && gcm_ctr_seek(c, c->gcm_text);
+	OPENSSL_cleanse(blk, sizeof(blk));
+	OPENSSL_cleanse(ej0, sizeof(ej0));
+	OPENSSL_cleanse(&y, sizeof(y));
+	if (!ok)
+		return 0;
+	c->gcm_resumed = 1;
+	c->route = ROUTE_SW;
+	return 1;
+}
+
+/* Text of a message continued in software. */
+static int gcm_sw_text(struct aes_ctx *c, unsigned char *out,
+		       const unsigned char *in, size_t inl)
+{
+	/* the hash is over ciphertext: a decryption's input, read before it is overwritten */
+	if (!c->enc && !gcm_ghash(c, in, inl))
+		return 0;
+	if (!gcm_ctr(c, out, in, inl))
+		return 0;
+	return !c->enc || gcm_ghash(c, out, inl);
+}
+
+/* The tag of a message continued in software. */
+static int gcm_sw_tag(struct aes_ctx *c, unsigned char *tag)
+{
+	unsigned char scratch[BLK];
+	struct gf128 d, t;
+	int outl;
+
+	if (!EVP_CipherFinal_ex(c->sw, scratch, &outl) ||
+	    !EVP_CIPHER_CTX_ctrl(c->sw, EVP_CTRL_AEAD_GET_TAG, BLK, tag))
+		return 0;
+	/* sw hashed the lengths (fed, 0), the message is (AAD, text) */
+	d.hi = ((uint64_t)c->aad_len ^ c->ghash_fed) * 8;
+	d.lo = c->gcm_text * 8;
+	d = gf_mul(d, gf_load(c->ghash_h));
+	t = gf_load(tag);
+	t.hi ^= d.hi;
+	t.lo ^= d.lo;
+	gf_store(t, tag);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* on a queue                                                          */
+
+/*
+ * The ciphertext after the last whole block, once len more bytes ct are
+ * done: what the device hashed zero padded at the snapshot.
+ */
+static void gcm_tail_after(const struct aes_ctx *c, unsigned char *tail,
+			   const unsigned char *ct, size_t len)
+{
+	size_t old = c->gcm_text % BLK, now = (c->gcm_text + len) % BLK;
+
+	if (len >= now) {
+		memcpy(tail, ct + len - now, now);
+	} else {		/* still in the same block: old + len == now */
+		memcpy(tail, c->gcm_tail, old);
+		memcpy(tail + old, ct, len);
+	}
+}
+
+/* Text on the queue; the first request carries AAD || text. */
 static int gcm_wd_text(struct aes_ctx *c, unsigned char *out,
 		       const unsigned char *in, size_t inl)
 {
 	const unsigned char *src = in;
 	size_t aad = c->wd_started ? 0 : c->aad_len;
+	unsigned char tail[BLK];
 	int ret;
 
 	if (aad) {
@@ -81,12 +367,33 @@ static int gcm_wd_text(struct aes_ctx *c, unsigned char *out,
 		memcpy(c->stage + aad, in, inl);
 		src = c->stage;
 	}
-	c->snap_valid = 0;
-	/* encrypting: ask for the tag so far, final may need no request */
-	ret = wdp_aes_request(c, src, aad + inl, aad, out, inl, 0,
-			      c->enc ? c->tag : NULL);
-	c->snap_valid = !ret && c->enc;
-	return ret;
+	/* a decryption may be in place: its ciphertext is gone after */
+	if (!c->enc)
+		gcm_tail_after(c, tail, in, inl);
+	ret = wdp_aes_request(c, src, aad + inl, aad, out, inl, 0, c->snap);
+	if (ret)
+		return ret;	/* snap is still the one of the text before */
+	if (c->enc)
+		gcm_tail_after(c, tail, out, inl);
+	memcpy(c->gcm_tail, tail, BLK);
+	c->gcm_text += inl;
+	c->snap_valid = 1;
+	return 0;
+}
+
+/* The queue failed: the message goes on (or starts again) in software. */
+static int gcm_wd_failed(struct aes_ctx *c)
+{
+	int l;
+
+	wd_alg_stats_add("aes-gcm", WD_ALG_ERRORS, 1);
+	if (c->wd_started)
+		return wdp_aes_gcm_to_sw(c);
+	/* nothing reached the device yet: the message starts in software */
+	wdp_aes_wd_stop(c);
+	c->route = ROUTE_SW;
+	return wdp_aes_sw_start(c, c->iv) &&
+	       (!c->aad_len || EVP_CipherUpdate(c->sw, NULL, &l, c->aad, (int)c->aad_len));
 }
 
 int wdp_aes_gcm_update(void *vctx, unsigned char *out, size_t *outl,
@@ -115,22 +422,28 @@ int wdp_aes_gcm_update(void *vctx, unsigned char *out, size_t *outl,
 	if (c->route == ROUTE_WD) {
 		if (gcm_wd_text(c, out, in, inl) == 0)
 			return 1;
-		/* nothing reached the device yet: the message can go to software */
-		if (c->wd_started) {
-			wdp_aes_wd_stop(c);
+		if (!gcm_wd_failed(c)) {
 			ERR_raise(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED);
 			return 0;
 		}
-		wdp_aes_wd_stop(c);
-		wd_alg_stats_add("aes-gcm", WD_ALG_ERRORS, 1);
-		c->route = ROUTE_NONE;
-		if (!wdp_aes_sw_start(c, c->iv) ||
-		    (c->aad_len && !EVP_CipherUpdate(c->sw, NULL, &l, c->aad, (int)c->aad_len)))
-			return 0;
-		c->route = ROUTE_SW;
 	}
 	wdp_count("aes-gcm", 0, 0, 0);
+	if (c->gcm_resumed)
+		return gcm_sw_text(c, out, in, inl);
 	return EVP_CipherUpdate(c->sw, out, &l, in, (int)inl);
+}
+
+/* The message's tag from the device's last snapshot, or continued in software. */
+static int gcm_tag(struct aes_ctx *c, unsigned char *tag)
+{
+	if (c->route == ROUTE_WD) {
+		wdp_aes_wd_stop(c);
+		if (!c->snap_valid)
+			return 0;
+		memcpy(tag, c->snap, BLK);
+		return 1;
+	}
+	return gcm_sw_tag(c, tag);
 }
 
 int wdp_aes_gcm_final(void *vctx, unsigned char *out, size_t *outl,
@@ -138,7 +451,7 @@ int wdp_aes_gcm_final(void *vctx, unsigned char *out, size_t *outl,
 {
 	struct aes_ctx *c = vctx;
 	unsigned char tag[WD_CIPHER_TAG_MAX];
-	int l, ret;
+	int l;
 
 	(void)out;
 	(void)outsize;
@@ -151,20 +464,14 @@ int wdp_aes_gcm_final(void *vctx, unsigned char *out, size_t *outl,
 	}
 	if (c->route == ROUTE_NONE && !wdp_aes_route(c, 0))
 		return 0;
-	if (c->route == ROUTE_WD && c->snap_valid) {
-		/* the last text request already gave the message's tag */
-		memcpy(tag, c->tag, BLK);
-		wdp_aes_wd_stop(c);
-	} else if (c->route == ROUTE_WD) {
-		ret = wdp_aes_request(c, NULL, 0, 0, tag, c->enc ? BLK : 0,
-				      WD_SQE_F_LAST, NULL);
-		wdp_aes_wd_stop(c);
-		if (ret == -EBADMSG)
-			return 0;	/* authentication failed */
-		if (ret) {
+	if (c->route == ROUTE_WD || c->gcm_resumed) {
+		if (!gcm_tag(c, tag)) {
 			ERR_raise(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED);
 			return 0;
 		}
+		/* as the default provider: a wrong tag fails with no error */
+		if (!c->enc && CRYPTO_memcmp(tag, c->tag, c->taglen))
+			return 0;
 	} else {
 		if (!c->enc && !EVP_CIPHER_CTX_ctrl(c->sw, EVP_CTRL_AEAD_SET_TAG,
 						    (int)c->taglen, c->tag))

@@ -489,6 +489,79 @@ static void check_aes(const char *name, size_t keylen, size_t ivlen,
 	}
 }
 
+/* GCM with AAD in three updates of 16 KiB + 5 (each to the queue). */
+static int gcm_start(EVP_CIPHER_CTX *x, EVP_CIPHER *c, int enc, const unsigned char *key,
+		     const unsigned char *aad)
+{
+	static const unsigned char iv[12] = "twelve bytes";
+	int l;
+
+	return EVP_CipherInit_ex2(x, c, key, iv, enc, NULL) &&
+	       EVP_CipherUpdate(x, NULL, &l, aad, 30);
+}
+
+static int gcm_piece(EVP_CIPHER_CTX *x, const unsigned char *in, unsigned char *out, int i)
+{
+	int l, n = 16384 + 5;
+
+	return EVP_CipherUpdate(x, out + i * n, &l, in + i * n, n) && l == n;
+}
+
+static int gcm_end(EVP_CIPHER_CTX *x, int enc, unsigned char *tag)
+{
+	unsigned char scratch[16];
+	int l;
+
+	if (!enc && !EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, tag))
+		return 0;
+	if (!EVP_CipherFinal_ex(x, scratch, &l))
+		return 0;
+	return !enc || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag);
+}
+
+/*
+ * A GCM context copied in the middle of a message on a queue: the copy
+ * goes on in software from the device's tag snapshot, the original on the
+ * device; both end as the default provider does.
+ */
+static void check_gcm_dup(unsigned char *in, unsigned char *o1, unsigned char *o2)
+{
+	EVP_CIPHER *cd = EVP_CIPHER_fetch(NULL, "AES-256-GCM", "provider=default");
+	EVP_CIPHER *cw = EVP_CIPHER_fetch(wdctx, "AES-256-GCM", WDQ);
+	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new(), *y = EVP_CIPHER_CTX_new();
+	EVP_CIPHER_CTX *z = EVP_CIPHER_CTX_new();
+	unsigned char key[32], aad[30], tag[16], t1[16], t2[16], *o3 = malloc(MAXLEN);
+	size_t len = 3 * (16384 + 5);
+	int enc, good;
+
+	RAND_bytes(key, sizeof(key));
+	RAND_bytes(aad, sizeof(aad));
+	RAND_bytes(in, (int)len);
+	for (enc = 1; enc >= 0; enc--) {
+		/* the reference: encrypt in with the default provider */
+		good = o3 && gcm_start(x, cd, 1, key, aad) && gcm_piece(x, in, o3, 0) &&
+		       gcm_piece(x, in, o3, 1) && gcm_piece(x, in, o3, 2) && gcm_end(x, 1, tag);
+		memcpy(t1, tag, 16);
+		memcpy(t2, tag, 16);
+		good = good && gcm_start(y, cw, enc, key, aad) &&
+		       gcm_piece(y, enc ? in : o3, o1, 0) && gcm_piece(y, enc ? in : o3, o1, 1) &&
+		       EVP_CIPHER_CTX_copy(z, y) &&
+		       gcm_piece(y, enc ? in : o3, o1, 2) && gcm_end(y, enc, t1) &&
+		       gcm_piece(z, enc ? in : o3, o2, 2) && gcm_end(z, enc, t2);
+		memcpy(o2, o1, 2 * (16384 + 5));
+		ok(good && !memcmp(o1, enc ? o3 : in, len) && !memcmp(o2, o1, len) &&
+		   !memcmp(t1, tag, 16) && !memcmp(t2, tag, 16),
+		   "GCM %s copied mid-message on a queue: original and copy end as default",
+		   enc ? "encryption" : "decryption");
+	}
+	EVP_CIPHER_CTX_free(x);
+	EVP_CIPHER_CTX_free(y);
+	EVP_CIPHER_CTX_free(z);
+	EVP_CIPHER_free(cd);
+	EVP_CIPHER_free(cw);
+	free(o3);
+}
+
 static void check_aes_all(void)
 {
 	static const struct { const char *name; size_t key, iv; } algs[] = {
@@ -535,6 +608,7 @@ static void check_aes_all(void)
 	cipher_once(NULL, NULL, "AES-256-CTR", 1, o2, iv, 16, NULL, 0, NULL, in,
 		    20000, in, 0);
 	ok(n == 20000 && !memcmp(o1, in, 20000), "CTR in place equals default");
+	check_gcm_dup(in, o1, o2);
 	free(in);
 	free(o1);
 	free(o2);

@@ -6,10 +6,13 @@
  * Faults (WD_SOFT_FAULT, one child each, the provider loaded from the
  * build tree inside the child so that the fault applies): RSA-2048 PKCS#1
  * signatures equal the default provider's, OAEP decryption of the default
- * provider's ciphertext gives the message back, AES-256-CBC and
- * AES-128-GCM over 1 MiB in updates give the default provider's bytes and
- * tag; the counters say software did the work (fallback or errors > 0),
- * except under "slow", where the device does it. DESIGN.md invariant 3.
+ * provider's ciphertext gives the message back, AES in CBC, CTR, ECB, XTS
+ * and GCM (IV lengths, AAD) over 1 MiB in updates gives the default
+ * provider's bytes and tag, GCM decryption in place gives the text back and
+ * refuses a wrong tag; each algorithm's counters say software did some of
+ * the work (fallback or errors > 0), except under "slow", where the device
+ * does it. A fault in the middle of a message (error=N, busy=N, vanish=N)
+ * must not fail it. DESIGN.md invariant 3.
  *
  * Memory (RLIMIT_AS): with every byte malloc can give taken, each
  * operation fails with an error (return <= 0 and an error on the stack, or
@@ -133,98 +136,235 @@ static int op_decrypt(EVP_PKEY *kwd)
 	return ret;
 }
 
-/* Encrypt text in 64 KiB + odd updates; *len gets the bytes, tag the tag. */
-static int aes_encrypt(OSSL_LIB_CTX *lc, const char *name, const char *pq, uint8_t *out,
-		       size_t *len, uint8_t tag[16])
+/*
+ * An AES case: GCM may have an IV length other than 12 and AAD (given in
+ * two pieces, so that the provider buffers it).
+ */
+struct aes_case {
+	const char *name;
+	size_t ivlen;		/* GCM; 0: the default 12 */
+	size_t aad_len;
+};
+
+static const uint8_t aes_aad[40] = "additional data, authenticated not sent";
+
+/* Key and IV for every case: XTS's two halves differ. */
+static void aes_key_iv(uint8_t key[64], uint8_t iv[16])
 {
-	static const uint8_t key[32] = "0123456789abcdef0123456789abcdef";
-	static const uint8_t iv[16] = "initial vector!";
-	EVP_CIPHER *c = EVP_CIPHER_fetch(lc, name, pq);
+	int i;
+
+	for (i = 0; i < 64; i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	for (i = 0; i < 16; i++)
+		iv[i] = (uint8_t)(0xa0 + i);
+}
+
+static int aes_start(OSSL_LIB_CTX *lc, const char *pq, const struct aes_case *t, int enc,
+		     EVP_CIPHER **c, EVP_CIPHER_CTX *x)
+{
+	uint8_t key[64], iv[16];
+	int n, half = (int)t->aad_len / 2;
+
+	aes_key_iv(key, iv);
+	*c = EVP_CIPHER_fetch(lc, t->name, pq);
+	return *c && EVP_CipherInit_ex2(x, *c, NULL, NULL, enc, NULL) > 0 &&
+	       (!t->ivlen || EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, (int)t->ivlen,
+						  NULL) > 0) &&
+	       EVP_CipherInit_ex2(x, NULL, key, iv, enc, NULL) > 0 &&
+	       (!t->aad_len || (EVP_CipherUpdate(x, NULL, &n, aes_aad, half) > 0 &&
+				EVP_CipherUpdate(x, NULL, &n, aes_aad + half,
+						 (int)t->aad_len - half) > 0));
+}
+
+/*
+ * Run in through t in 64 KiB + odd updates (out may be in: in place);
+ * *len gets the bytes. GCM: tag is the tag out (encryption) or in.
+ */
+static int aes_run(OSSL_LIB_CTX *lc, const char *pq, const struct aes_case *t, int enc,
+		   const uint8_t *in, uint8_t *out, size_t *len, uint8_t tag[16])
+{
 	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
+	EVP_CIPHER *c = NULL;
 	size_t pos = 0, piece = 65536 + 17;
-	int n, ok = c && x && EVP_EncryptInit_ex2(x, c, key, iv, NULL) > 0;
+	int n, ok = x && aes_start(lc, pq, t, enc, &c, x);
 
 	*len = 0;
 	while (ok && pos < TEXT_LEN) {
 		size_t l = TEXT_LEN - pos < piece ? TEXT_LEN - pos : piece;
 
-		ok = EVP_EncryptUpdate(x, out + *len, &n, text + pos, (int)l) > 0;
+		ok = EVP_CipherUpdate(x, out + *len, &n, in + pos, (int)l) > 0;
 		*len += (size_t)n;
 		pos += l;
 	}
-	ok = ok && EVP_EncryptFinal_ex(x, out + *len, &n) > 0;
+	if (ok && tag && !enc)
+		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, tag) > 0;
+	ok = ok && EVP_CipherFinal_ex(x, out + *len, &n) > 0;
 	if (ok)
 		*len += (size_t)n;
-	if (ok && tag)
+	if (ok && tag && enc)
 		ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag) > 0;
 	EVP_CIPHER_CTX_free(x);
 	EVP_CIPHER_free(c);
 	return ok;
 }
 
-static int op_aes(const char *name)
+static int is_gcm(const struct aes_case *t)
+{
+	return strstr(t->name, "GCM") != NULL;
+}
+
+/* Encryption: wd's bytes (and tag) equal the default provider's. */
+static int op_aes(const struct aes_case *t)
 {
 	uint8_t t1[16] = { 0 }, t2[16] = { 0 };
-	int gcm = strstr(name, "GCM") != NULL;
 	size_t l1, l2;
 
-	if (!aes_encrypt(NULL, name, "provider=default", c_def, &l1, gcm ? t1 : NULL))
+	if (!aes_run(NULL, "provider=default", t, 1, text, c_def, &l1, is_gcm(t) ? t1 : NULL))
 		return -1;
-	if (!aes_encrypt(wdctx, name, WDQ, c_wd, &l2, gcm ? t2 : NULL))
+	if (!aes_run(wdctx, WDQ, t, 1, text, c_wd, &l2, is_gcm(t) ? t2 : NULL))
 		return 0;
 	return l1 == l2 && !memcmp(c_def, c_wd, l1) && !memcmp(t1, t2, 16) ? 1 : -1;
+}
+
+/*
+ * GCM decryption, in place, of the default provider's ciphertext: the
+ * text with its tag, a failure with a wrong one.
+ */
+static int op_gcm_dec(const struct aes_case *t)
+{
+	uint8_t tag[16];
+	size_t l1, l2;
+	int good, bad;
+
+	if (!aes_run(NULL, "provider=default", t, 1, text, c_def, &l1, tag))
+		return -1;
+	memcpy(c_wd, c_def, l1);
+	good = aes_run(wdctx, WDQ, t, 0, c_wd, c_wd, &l2, tag);
+	if (good && (l2 != TEXT_LEN || memcmp(c_wd, text, TEXT_LEN)))
+		return -1;
+	memcpy(c_wd, c_def, l1);
+	tag[5] ^= 0x10;
+	bad = aes_run(wdctx, WDQ, t, 0, c_wd, c_wd, &l2, tag);
+	ERR_clear_error();
+	return bad ? -1 : good;
 }
 
 /* ------------------------------------------------------------------ */
 /* faults                                                              */
 
-static const char *const algs[] = { "rsa-sign", "rsa-decrypt", "aes-cbc", "aes-gcm" };
+static const struct aes_case aes_block[] = {
+	{ "AES-256-CBC", 0, 0 }, { "AES-128-CTR", 0, 0 }, { "AES-192-ECB", 0, 0 },
+	{ "AES-256-XTS", 0, 0 },
+};
+static const struct aes_case aes_gcm[] = {
+	{ "AES-128-GCM", 0, 0 }, { "AES-256-GCM", 16, 21 }, { "AES-192-GCM", 7, 40 },
+};
+#define NBLOCK	(sizeof(aes_block) / sizeof(aes_block[0]))
+#define NGCM	(sizeof(aes_gcm) / sizeof(aes_gcm[0]))
 
+static const char *const algs[] = {
+	"rsa-sign", "rsa-decrypt", "aes-cbc", "aes-ctr", "aes-ecb", "aes-xts", "aes-gcm"
+};
+#define NALGS	(sizeof(algs) / sizeof(algs[0]))
+
+/*
+ * How much of the device a fault leaves. GCM_VANISH: only the GCM cases
+ * run, and the device vanishes in the middle of the first message.
+ */
+enum fault_kind { SOME_FAIL, ALL_FAIL, SLOW, GCM_VANISH };
+
+/*
+ * Each algorithm's counters. When every request fails, software did all
+ * the work (fallback, or errors it recovered from); when some fail, at
+ * least some of each AES message's (16 requests: every kind of fault
+ * here hits some; RSA's two requests may well all succeed); when slow, the
+ * device did and nothing failed.
+ */
+static int counters_agree(enum fault_kind kind)
+{
+	uint64_t soft, dev, errors;
+	int good = 1, ok;
+	size_t i;
+
+	for (i = 0; i < NALGS; i++) {
+		soft = alg_counter(algs[i], WD_ALG_FALLBACK);
+		errors = alg_counter(algs[i], WD_ALG_ERRORS);
+		dev = alg_counter(algs[i], WD_ALG_OFFLOADED);
+		if (kind == GCM_VANISH && strcmp(algs[i], "aes-gcm"))
+			continue;
+		if (kind == SLOW)
+			ok = dev && !errors;
+		else if (kind == ALL_FAIL)
+			ok = soft + errors && !dev;
+		else
+			ok = soft + errors || !strncmp(algs[i], "rsa", 3);
+		if (ok)
+			continue;
+		printf("# %s counters: software %llu, errors %llu, device %llu\n", algs[i],
+		       (unsigned long long)soft, (unsigned long long)errors,
+		       (unsigned long long)dev);
+		good = 0;
+	}
+	return good;
+}
+
+/*
+ * The child's result: 0x01 RSA sign and decrypt, 0x02 AES-CBC/CTR/ECB/XTS,
+ * 0x04 GCM encryption, 0x08 GCM decryption (and a wrong tag refused), each
+ * equal to the default provider; 0x10 counters agree; 0x40 no setup.
+ */
 static int fault_case(void *arg)
 {
-	int slow = arg != NULL, r = 0, i, res[4];
+	enum fault_kind kind = *(enum fault_kind *)arg;
+	int r = 0x0f, res;
 	EVP_PKEY *kwd;
-	uint64_t soft = 0, dev = 0, errors = 0;
+	size_t i;
 
 	if (!load_wd() || !(kwd = to_wd(key_def)))
 		return 0x40;
-	res[0] = op_sign(kwd);
-	res[1] = op_decrypt(kwd);
-	res[2] = op_aes("AES-256-CBC");
-	res[3] = op_aes("AES-128-GCM");
-	for (i = 0; i < 4; i++)
-		if (res[i] == 1)
-			r |= 1 << i;
-	if (r != 0x0f)
-		printf("# sign %d, decrypt %d, aes-cbc %d, aes-gcm %d\n", res[0], res[1],
-		       res[2], res[3]);
+	if (kind != GCM_VANISH && ((res = op_sign(kwd)) != 1 || op_decrypt(kwd) != 1)) {
+		printf("# RSA sign %d, decrypt %d\n", res, op_decrypt(kwd));
+		r &= ~0x01;
+	}
+	for (i = 0; i < NBLOCK && kind != GCM_VANISH; i++)
+		if ((res = op_aes(&aes_block[i])) != 1) {
+			printf("# %s: %d\n", aes_block[i].name, res);
+			r &= ~0x02;
+		}
+	for (i = 0; i < NGCM; i++) {
+		if ((res = op_aes(&aes_gcm[i])) != 1) {
+			printf("# %s ivlen %zu aad %zu encryption: %d\n", aes_gcm[i].name,
+			       aes_gcm[i].ivlen, aes_gcm[i].aad_len, res);
+			r &= ~0x04;
+		}
+		if ((res = op_gcm_dec(&aes_gcm[i])) != 1) {
+			printf("# %s ivlen %zu aad %zu decryption: %d\n", aes_gcm[i].name,
+			       aes_gcm[i].ivlen, aes_gcm[i].aad_len, res);
+			r &= ~0x08;
+		}
+	}
 	EVP_PKEY_free(kwd);
 	OSSL_LIB_CTX_free(wdctx);	/* flushes the provider's batched counts */
-	for (i = 0; i < 4; i++) {
-		soft += alg_counter(algs[i], WD_ALG_FALLBACK);
-		errors += alg_counter(algs[i], WD_ALG_ERRORS);
-		dev += alg_counter(algs[i], WD_ALG_OFFLOADED);
-	}
-	/* slow: the device did it all (a short CBC final block stays in software) */
-	if (slow ? dev >= 4 && errors == 0 : soft + errors >= 4)
+	if (counters_agree(kind))
 		r |= 0x10;
-	else
-		printf("# counters: software %llu, errors %llu, device %llu\n",
-		       (unsigned long long)soft, (unsigned long long)errors,
-		       (unsigned long long)dev);
 	return r;
 }
 
-static void check_fault(const char *fault)
+static void check_fault(const char *fault, enum fault_kind kind)
 {
-	int r = run_child(fault, fault_case, strncmp(fault, "slow", 4) ? NULL : (void *)1);
+	int r = run_child(fault, fault_case, &kind);
 
-	ok(r >= 0 && (r & 0x17) == 0x17, "WD_SOFT_FAULT=%s: RSA sign/decrypt and AES-CBC equal "
-	   "the default provider, counters agree (result %#x)", fault, r);
-	known_bug(r >= 0 && (r & 0x08), "crypto area (provider/wdp_aes_gcm.c): a device error "
-		  "or a full queue in the middle of a GCM message fails the update instead of "
-		  "falling back to the default provider",
-		  "WD_SOFT_FAULT=%s: AES-128-GCM over 1 MiB equals the default provider", fault);
+	if (kind == GCM_VANISH)
+		ok(r >= 0 && (r & 0x10), "WD_SOFT_FAULT=%s: the device vanishes in the middle of "
+		   "a GCM message, the aes-gcm counters agree (result %#x)", fault, r);
+	else
+		ok(r >= 0 && (r & 0x13) == 0x13, "WD_SOFT_FAULT=%s: RSA sign/decrypt and "
+		   "AES-CBC/CTR/ECB/XTS over 1 MiB equal the default provider, every "
+		   "algorithm's counters agree (result %#x)", fault, r);
+	ok(r >= 0 && (r & 0x04), "WD_SOFT_FAULT=%s: AES-GCM encryption over 1 MiB (IV of 12, "
+	   "16 and 7 bytes, AAD) equals the default provider", fault);
+	ok(r >= 0 && (r & 0x08), "WD_SOFT_FAULT=%s: AES-GCM decryption in place gives the text "
+	   "back with the right tag and fails with a wrong one", fault);
 }
 
 /* ------------------------------------------------------------------ */
@@ -244,16 +384,16 @@ static int exhausted_case(void *arg)
 	hog = hog_memory();
 	r[0] = op_sign(kwd) == 1;
 	r[1] = op_decrypt(kwd) == 1;
-	r[2] = op_aes("AES-256-CBC") == 1;
-	r[3] = op_aes("AES-128-GCM") == 1;
+	r[2] = op_aes(&aes_block[0]) == 1;
+	r[3] = op_aes(&aes_gcm[0]) == 1;
 	hog_free(hog);
 	raise_limit();
 	ERR_clear_error();
 	for (i = 0; i < 4; i++)
 		if (r[i])
 			bad |= 1;	/* with no memory, success would be a surprise */
-	if (op_sign(kwd) != 1 || op_decrypt(kwd) != 1 || op_aes("AES-256-CBC") != 1 ||
-	    op_aes("AES-128-GCM") != 1)
+	if (op_sign(kwd) != 1 || op_decrypt(kwd) != 1 || op_aes(&aes_block[0]) != 1 ||
+	    op_aes(&aes_gcm[0]) != 1)
 		bad |= 2;
 	EVP_PKEY_free(kwd);
 	OSSL_LIB_CTX_free(wdctx);
@@ -262,8 +402,13 @@ static int exhausted_case(void *arg)
 
 int main(void)
 {
-	static const char *const faults[] = {
-		"missing", "slow=3000", "error=1", "error=3", "vanish=0", "vanish=2", "busy=2",
+	static const struct {
+		const char *fault;
+		enum fault_kind kind;
+	} faults[] = {
+		{ "missing", ALL_FAIL }, { "slow=3000", SLOW }, { "error=1", ALL_FAIL },
+		{ "error=3", SOME_FAIL }, { "vanish=0", ALL_FAIL }, { "vanish=2", SOME_FAIL },
+		{ "busy=2", SOME_FAIL },
 	};
 	size_t i;
 	int r;
@@ -278,7 +423,9 @@ int main(void)
 	if (!text || !c_def || !c_wd || !key_def || !write_config())
 		tap_bail("setup");
 	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
-		check_fault(faults[i]);
+		check_fault(faults[i].fault, faults[i].kind);
+	/* 16 requests a GCM message: the 5th and all after fail */
+	check_fault("vanish=4", GCM_VANISH);
 	if (HARDEN_ASAN) {
 		tap_skip_n(1, "AddressSanitizer build: RLIMIT_AS cannot be used");
 	} else {
