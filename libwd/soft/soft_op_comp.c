@@ -48,6 +48,7 @@ struct comp_stream {
 	int auto_done;			/* AUTO format: wrapper chosen */
 	uint8_t hdr[4];			/* first bytes of an ISA-L inflate */
 	uint32_t hdr_len;
+	uint32_t wrap_fed;		/* wrapper bytes fed one by one */
 	int shadow;			/* ISA-L inflate: zs judges a block
 					 * header ISA-L rejected (see
 					 * comp_shadow_feed()) */
@@ -460,20 +461,27 @@ static int comp_shadow_start(struct comp_stream *s, const struct comp_hdr_start 
 }
 
 /*
- * The wrapper of a zlib stream is fed a byte at a time, so that the first
- * block header starts where a request's input is, known to
- * comp_shadow_start(). Two bytes (six with a dictionary id): once per
- * stream. Not gzip headers: ISA-L 2.30 fed so misses a bad header CRC
- * (FHCRC), so a gzip stream's first block header is not judged again when
- * it comes in the same request as the gzip header.
+ * The wrapper (zlib or gzip header) is fed a byte at a time, so that the
+ * first block header starts where a request's input is, known to
+ * comp_shadow_start() and comp_isal_hdr_judge(). Two bytes for zlib (six
+ * with a dictionary id), ten and more for gzip: once per stream. A gzip
+ * header with a CRC (FHCRC), whose check ISA-L 2.30 misses when fed so,
+ * is inflated by zlib (comp_begin()) when the first request shows it. A
+ * gzip header longer than COMP_WRAP_BYTEWISE (a long name, comment or
+ * extra field) is fed whole past that: its first block header is then not
+ * judged again when it comes in the same request.
  */
+#define COMP_WRAP_BYTEWISE	1024
+
 static int comp_isal_wrapper(struct comp_stream *s)
 {
 	struct inflate_state *is = s->isi;
 	uint32_t left = is->avail_in;
 	int ret = 0;
 
-	if (is->crc_flag != ISAL_ZLIB)
+	if (is->crc_flag != ISAL_ZLIB && is->crc_flag != ISAL_GZIP)
+		return 0;
+	if (s->wrap_fed >= COMP_WRAP_BYTEWISE)
 		return 0;
 	while (!is->wrapper_flag && left && !ret) {
 		is->avail_in = 1;
@@ -481,6 +489,8 @@ static int comp_isal_wrapper(struct comp_stream *s)
 		if (is->avail_in)	/* not taken: let the caller's call see it */
 			break;
 		left--;
+		if (++s->wrap_fed >= COMP_WRAP_BYTEWISE)
+			break;
 	}
 	is->avail_in = left;
 	return ret;
@@ -567,6 +577,35 @@ static void comp_isal_trailer_cut(struct comp_stream *s, struct comp_step *st)
 	}
 }
 
+/*
+ * The converse of comp_shadow_step(): ISA-L accepts some dynamic block
+ * headers zlib rejects. It checks a code for over-subscription only, where
+ * zlib also refuses an incomplete code-length, literal/length or distance
+ * code (one single code of length 1 excepted): "invalid distances set"
+ * and the like, a corrupt stream for zlib, decoded by ISA-L as long as the
+ * data uses only the codes that exist (fuzz_inflate's
+ * raw-incomplete-distance-code). So zlib judges a header that starts
+ * where a step starts, before ISA-L reads it. 1: zlib rejects it (st says
+ * how). A header ISA-L meets further on, inside one step, is not seen
+ * here: its position is known only to ISA-L.
+ */
+static int comp_isal_hdr_judge(struct comp_stream *s, const struct comp_hdr_start *h,
+			       struct comp_step *st)
+{
+	int r, error = 0;
+
+	r = comp_shadow_start(s, h, &error);
+	if (s->shadow) {
+		comp_zlib()->inflateEnd(&s->zs);	/* ISA-L reads on */
+		s->shadow = 0;
+	}
+	if (r != SHADOW_ERROR)
+		return 0;
+	st->status = -EBADMSG;
+	st->error = error;
+	return 1;
+}
+
 static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 {
 	struct inflate_state *is = s->isi;
@@ -591,6 +630,8 @@ static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 	is->avail_out = st->dst_len;
 	ret = comp_isal_wrapper(s);
 	at_hdr = !ret && comp_hdr_here(s, &h);
+	if (at_hdr && comp_isal_hdr_judge(s, &h, st))
+		return;
 	if (!ret)
 		ret = isal_inflate(is);
 	/* on an error ISA-L hands back the bytes of its bit buffer, which may
