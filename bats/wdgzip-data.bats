@@ -154,3 +154,74 @@ alg() {
 		cat ss.gz | LD_PRELOAD="$fault" WDGZIP_FAULT_AFTER=$n wdgzip -dc | cmp - ss
 	done
 }
+
+# textgen N F: N bytes of text made of a fixed vocabulary from a fixed seed
+# (the same file every run, so that the test is deterministic).
+textgen() {
+	python3 -c '
+import random, sys
+r = random.Random(4)
+words = ["".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(r.randint(2, 9))) for _ in range(5000)]
+n, out = int(sys.argv[1]), []
+size = 0
+while size < n:
+    line = " ".join(r.choice(words) for _ in range(r.randint(3, 14))) + "\n"
+    out.append(line)
+    size += len(line)
+sys.stdout.write("".join(out)[:n])' "$1" > "$2"
+}
+
+# same_tail A.gz B.gz: length of the common suffix of the two members'
+# deflate data (the 8 trailer bytes, CRC and length, always differ).
+same_tail() {
+	python3 -c '
+import sys
+a = open(sys.argv[1], "rb").read()[:-8]
+b = open(sys.argv[2], "rb").read()[:-8]
+n = 0
+while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+    n += 1
+print(n)' "$1" "$2"
+}
+
+@test "--rsyncable: a change early in a large file leaves the tail of the output the same" {
+	# 12 MB: more than one 8 MiB block, so cuts also carry across blocks
+	textgen 12000000 a
+	python3 -c '
+import sys
+d = open("a", "rb").read()
+open("b", "wb").write(d[:1000] + b"CHANGED" + d[1007:5000] + b"x" * 100 + d[5000:])'
+	for level in 1 6 9; do
+		wdgzip -$level --rsyncable -c < a > a.gz
+		wdgzip -$level --rsyncable -c < b > b.gz
+		gzip -t a.gz b.gz
+		gzip -dc a.gz | cmp - a
+		gzip -dc b.gz | cmp - b
+		size=$(stat -c %s a.gz)
+		tail=$(same_tail a.gz b.gz)
+		echo "level $level: $tail of $size bytes the same at the end"
+		[ $((tail * 100)) -ge $((size * 95)) ]
+		# the property is --rsyncable's: without it, nothing is shared
+		wdgzip -$level -c < a > a0.gz
+		wdgzip -$level -c < b > b0.gz
+		[ "$(same_tail a0.gz b0.gz)" -lt 1000 ]
+	done
+	# where the cuts fall depends on the content only, not on the engines
+	wdgzip -6 --rsyncable -c < a > a6.gz
+	wdgzip -6 --rsyncable -p 1 -c < a | cmp - a6.gz
+	wdgzip -6 --rsyncable -p 3 -c < a | cmp - a6.gz
+	# in software (no device) too
+	WD_DEVICE=nosuch wdgzip --rsyncable -c < a > sa.gz
+	WD_DEVICE=nosuch wdgzip --rsyncable -c < b > sb.gz
+	gzip -dc sb.gz | cmp - b
+	[ $(($(same_tail sa.gz sb.gz) * 100)) -ge $(($(stat -c %s sa.gz) * 95)) ]
+}
+
+@test "--rsyncable under device faults: still exact gzip" {
+	textgen 3000000 a
+	for f in missing error=1 error=2 vanish=1 busy=2; do
+		WD_DEVICE=soft WD_SOFT_FAULT=$f wdgzip --rsyncable -c < a > a.gz ||
+			{ echo "$f: status $?"; false; }
+		gzip -dc a.gz | cmp - a || { echo "$f: wrong output"; false; }
+	done
+}

@@ -30,18 +30,51 @@ int obuf_reserve(struct obuf *b, size_t extra);
 void obuf_free(struct obuf *b);
 
 /*
- * Compression: one raw deflate stream fed in blocks. Each block but the
- * last ends on a byte boundary (sync flush), so that whatever went wrong
- * in a later block, the output so far is a valid prefix.
+ * Compression: one raw deflate stream fed in blocks, cut in pieces that
+ * several engines compress at once, pigz style: each piece is primed with
+ * the 32 KiB of input before it and, but for the last, ends on a byte
+ * boundary (sync flush), so the pieces join by concatenation. Every block
+ * but the last ends on a piece boundary: whatever goes wrong later, the
+ * output so far is a valid prefix. deflater.c cuts and schedules; a
+ * dengine (codec_wd.c: a device queue with zlib behind it) compresses.
  */
+#define DEFLATE_WINDOW		32768u		/* history a piece is primed with */
+#define DEFLATE_PIECE		(256u << 10)	/* piece without --rsyncable */
+#define DEFLATE_PIECE_MAX	(1u << 20)	/* longest piece (rsync.h) */
+/* Scratch room before each block the deflater may write: the history and
+ * the input it held back go there, so that a piece is contiguous. */
+#define DEFLATER_HEADROOM	(DEFLATE_WINDOW + DEFLATE_PIECE_MAX)
+
 struct deflater;
 
-/* parallel: queues/engines to spread the stream over (0: all CPUs). */
-struct deflater *deflater_new(int level, unsigned int parallel);
-/* Compress in[0..len) and append its deflate data to out. */
-int deflater_block(struct deflater *d, const uint8_t *in, size_t len,
-		   int last, struct obuf *out);
+/* parallel: engines to spread the stream over (0: all CPUs); rsyncable:
+ * cut pieces where the content says (rsync.h), not every DEFLATE_PIECE. */
+struct deflater *deflater_new(int level, unsigned int parallel, int rsyncable);
+/*
+ * Compress in[0..len) and append its deflate data to out. The
+ * DEFLATER_HEADROOM bytes before in are scratch. With rsyncable, the input
+ * after the last cut of a block that is not the last is held back (copied)
+ * and compressed with the next block.
+ */
+int deflater_block(struct deflater *d, uint8_t *in, size_t len, int last,
+		   struct obuf *out);
 void deflater_free(struct deflater *d);
+
+/* One engine: compresses a piece; used by one thread at a time. */
+struct dengine;
+
+/*
+ * try_device: serve the pieces on a device queue (if one opens; if none
+ * does, the engine is zlib and the stream is counted as a fallback).
+ * failed: shared by the engines of one stream; after a device error every
+ * one of them goes on in software (counted once).
+ */
+struct dengine *dengine_new(int level, int try_device, _Atomic int *failed);
+int dengine_on_device(const struct dengine *e);
+/* dict[0..dict_len) is the input just before in (at most 32 KiB). */
+int dengine_piece(struct dengine *e, const uint8_t *dict, size_t dict_len,
+		  const uint8_t *in, size_t len, int last, struct obuf *out);
+void dengine_free(struct dengine *e);
 
 /*
  * Decompression: raw deflate streams, one per gzip member. A step behaves
@@ -66,6 +99,10 @@ struct zdeflater *zdeflater_new(int level, const uint8_t *dict,
 				size_t dict_len);
 int zdeflater_block(struct zdeflater *z, const uint8_t *in, size_t len,
 		    int last, struct obuf *out);
+/* A piece of its own: the stream starts afresh, primed with dict. */
+int zdeflater_piece(struct zdeflater *z, const uint8_t *dict,
+		    size_t dict_len, const uint8_t *in, size_t len, int last,
+		    struct obuf *out);
 void zdeflater_free(struct zdeflater *z);
 
 struct zinflater;

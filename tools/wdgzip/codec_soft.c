@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * codec_soft.c - codec.h served by zlib alone (no device), for builds
- * without wd_comp.
+ * without wd_comp (deflater.c drives these engines as it drives the
+ * device ones).
  */
 #include "config.h"
 
@@ -9,33 +10,40 @@
 
 #include "codec.h"
 
-struct deflater {
+struct dengine {
 	struct zdeflater *z;
 };
 
-struct deflater *deflater_new(int level, unsigned int parallel)
+struct dengine *dengine_new(int level, int try_device, _Atomic int *failed)
 {
-	struct deflater *d = calloc(1, sizeof(*d));
+	struct dengine *e = calloc(1, sizeof(*e));
 
-	(void)parallel;
-	if (d && !(d->z = zdeflater_new(level, NULL, 0))) {
-		free(d);
-		d = NULL;
+	(void)try_device;
+	(void)failed;
+	if (e && !(e->z = zdeflater_new(level, NULL, 0))) {
+		free(e);
+		e = NULL;
 	}
-	return d;
+	return e;
 }
 
-int deflater_block(struct deflater *d, const uint8_t *in, size_t len,
-		   int last, struct obuf *out)
+int dengine_on_device(const struct dengine *e)
 {
-	return zdeflater_block(d->z, in, len, last, out);
+	(void)e;
+	return 0;
 }
 
-void deflater_free(struct deflater *d)
+int dengine_piece(struct dengine *e, const uint8_t *dict, size_t dict_len,
+		  const uint8_t *in, size_t len, int last, struct obuf *out)
 {
-	if (d)
-		zdeflater_free(d->z);
-	free(d);
+	return zdeflater_piece(e->z, dict, dict_len, in, len, last, out);
+}
+
+void dengine_free(struct dengine *e)
+{
+	if (e)
+		zdeflater_free(e->z);
+	free(e);
 }
 
 struct inflater {

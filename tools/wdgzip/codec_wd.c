@@ -2,11 +2,11 @@
 /*
  * codec_wd.c - deflate and inflate through wd_comp sessions.
  *
- * Compression uses a parallel session: wd_comp spreads the stream over
- * several queues, each served by its own engine, pigz style. A device
- * error never loses data: compression redoes the failed block with zlib,
- * primed with the 32 KiB before it (every earlier block ended on a byte
- * boundary), and stays in software; decompression reports
+ * Compression: each engine of deflater.c owns a one-queue session and
+ * compresses a piece as a stream of its own, primed with the history
+ * (wd_comp_sess_set_dict) and ended by a sync flush. A device error never
+ * loses data: compression redoes the failed piece with zlib, primed the
+ * same way, and the stream stays in software; decompression reports
  * CODEC_DEVICE_ERROR so that the driver restarts the member in software.
  * Both count what happened: "deflate"/"inflate" WD_ALG_ERRORS for the
  * device error and WD_ALG_FALLBACK for the software work.
@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,138 +23,124 @@
 #include "wd_comp.h"
 #include "codec.h"
 
-#define HISTORY	WD_COMP_WINDOW
+/*
+ * Pieces shorter than this are compressed here: a round trip to an engine
+ * (two requests: the history, then the data) costs more than they do.
+ * The choice depends on the length only, so the same piece always comes
+ * out the same (--rsyncable relies on it).
+ */
+#define INLINE_MAX	8192u
 
-struct deflater {
-	struct wd_comp_sess *sess;	/* NULL once in software */
+struct dengine {
+	struct wd_comp_sess *sess;	/* NULL: software */
 	struct zdeflater *z;
 	int level;
-	uint8_t hist[HISTORY];		/* the last bytes compressed */
-	size_t hist_len;
+	_Atomic int *failed;		/* the stream's device failed */
 };
 
-static unsigned int online_cpus(void)
+struct dengine *dengine_new(int level, int try_device, _Atomic int *failed)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned int)n : 1;
-}
-
-struct deflater *deflater_new(int level, unsigned int parallel)
-{
-	struct deflater *d = calloc(1, sizeof(*d));
+	struct dengine *e = calloc(1, sizeof(*e));
 	struct wd_comp_setup setup;
 
-	if (!d)
+	if (!e)
 		return NULL;
-	d->level = level;
+	e->level = level;
+	e->failed = failed;
+	e->z = zdeflater_new(level, NULL, 0);
+	if (!e->z) {
+		free(e);
+		return NULL;
+	}
+	if (!try_device)
+		return e;
 	memset(&setup, 0, sizeof(setup));
 	setup.op = WD_COMP_DEFLATE;
 	setup.format = WD_COMP_RAW;
 	setup.level = level;
-	setup.parallel = parallel ? parallel : online_cpus();
-	if (wd_comp_sess_alloc(&d->sess, &setup) != 0) {
+	if (wd_comp_sess_alloc(&e->sess, &setup) != 0) {
 		/* no device: the whole stream is software work */
-		d->sess = NULL;
+		e->sess = NULL;
 		wd_alg_stats_add("deflate", WD_ALG_FALLBACK, 1);
-		d->z = zdeflater_new(level, NULL, 0);
-		if (!d->z) {
-			free(d);
-			return NULL;
-		}
 	}
-	return d;
+	return e;
 }
 
-static void remember(struct deflater *d, const uint8_t *in, size_t len)
+int dengine_on_device(const struct dengine *e)
 {
-	if (len >= HISTORY) {
-		memcpy(d->hist, in + len - HISTORY, HISTORY);
-		d->hist_len = HISTORY;
-		return;
-	}
-	if (d->hist_len + len > HISTORY) {
-		size_t drop = d->hist_len + len - HISTORY;
-
-		memmove(d->hist, d->hist + drop, d->hist_len - drop);
-		d->hist_len -= drop;
-	}
-	memcpy(d->hist + d->hist_len, in, len);
-	d->hist_len += len;
+	return e->sess != NULL;
 }
 
-/* Drop the device for the rest of the stream and redo this block. */
-static int deflater_to_software(struct deflater *d, const uint8_t *in,
-				size_t len, int last, struct obuf *out)
-{
-	wd_alg_stats_add("deflate", WD_ALG_ERRORS, 1);
-	wd_alg_stats_add("deflate", WD_ALG_FALLBACK, 1);
-	wd_comp_sess_free(d->sess);
-	d->sess = NULL;
-	d->z = zdeflater_new(d->level, d->hist, d->hist_len);
-	if (!d->z)
-		return CODEC_NO_MEMORY;
-	return zdeflater_block(d->z, in, len, last, out);
-}
-
-static int deflater_device_block(struct deflater *d, const uint8_t *in,
-				 size_t len, int last, struct obuf *out)
+/* One stream per piece, primed with the history, ended by the flush. */
+static int device_piece(struct dengine *e, const uint8_t *dict,
+			size_t dict_len, const uint8_t *in, size_t len,
+			int last, struct obuf *out)
 {
 	struct wd_comp_setup setup = { .op = WD_COMP_DEFLATE,
 				       .format = WD_COMP_RAW,
-				       .level = d->level };
-	size_t start = out->len, left = len;
-	const uint8_t *p = in;
+				       .level = e->level };
 	struct wd_comp_req req;
+	size_t left = len;
 
+	if (wd_comp_sess_reset(e->sess) != 0 ||
+	    (dict_len && wd_comp_sess_set_dict(e->sess, dict, dict_len) != 0))
+		return -1;
 	for (;;) {
 		if (obuf_reserve(out, wd_comp_bound(&setup, left) + 4096))
 			return CODEC_NO_MEMORY;
 		memset(&req, 0, sizeof(req));
-		req.src = p;
+		req.src = in;
 		req.src_len = left;
 		req.dst = out->data + out->len;
 		req.dst_len = out->cap - out->len;
 		req.flush = last ? WD_COMP_FINISH : WD_COMP_SYNC_FLUSH;
-		if (wd_comp_stream(d->sess, &req) != 0 || req.status != 0) {
-			out->len = start;
-			return deflater_to_software(d, in, len, last, out);
-		}
+		if (wd_comp_stream(e->sess, &req) != 0 || req.status != 0)
+			return -1;
 		out->len += req.produced;
-		p += req.consumed;
+		in += req.consumed;
 		left -= req.consumed;
 		if (left == 0 && !req.more && (!last || req.end))
 			return CODEC_OK;
-		if (req.consumed == 0 && req.produced == 0 && !req.more) {
-			/* no progress possible: treat as a device fault */
-			out->len = start;
-			return deflater_to_software(d, in, len, last, out);
-		}
+		if (req.consumed == 0 && req.produced == 0 && !req.more)
+			return -1;	/* no progress possible: a fault */
 	}
 }
 
-int deflater_block(struct deflater *d, const uint8_t *in, size_t len,
-		   int last, struct obuf *out)
+int dengine_piece(struct dengine *e, const uint8_t *dict, size_t dict_len,
+		  const uint8_t *in, size_t len, int last, struct obuf *out)
 {
+	size_t start = out->len;
 	int ret;
 
-	if (d->sess)
-		ret = deflater_device_block(d, in, len, last, out);
-	else
-		ret = zdeflater_block(d->z, in, len, last, out);
-	if (ret == CODEC_OK && !last)
-		remember(d, in, len);
-	return ret;
+	if (e->sess && atomic_load(e->failed)) {
+		wd_comp_sess_free(e->sess);	/* another engine failed */
+		e->sess = NULL;
+	}
+	if (e->sess && len >= INLINE_MAX) {
+		ret = device_piece(e, dict, dict_len, in, len, last, out);
+		if (ret != -1)
+			return ret;
+		/* a device error: this piece and the rest in software, the
+		 * counters say so once per stream */
+		out->len = start;
+		if (!atomic_exchange(e->failed, 1)) {
+			wd_alg_stats_add("deflate", WD_ALG_ERRORS, 1);
+			wd_alg_stats_add("deflate", WD_ALG_FALLBACK, 1);
+		}
+		wd_comp_sess_free(e->sess);
+		e->sess = NULL;
+	}
+	return zdeflater_piece(e->z, dict, dict_len, in, len, last, out);
 }
 
-void deflater_free(struct deflater *d)
+void dengine_free(struct dengine *e)
 {
-	if (!d)
+	if (!e)
 		return;
-	if (d->sess)
-		wd_comp_sess_free(d->sess);
-	zdeflater_free(d->z);
-	free(d);
+	if (e->sess)
+		wd_comp_sess_free(e->sess);
+	zdeflater_free(e->z);
+	free(e);
 }
 
 struct inflater {

@@ -114,6 +114,18 @@ int zdeflater_block(struct zdeflater *z, const uint8_t *in, size_t len,
 	return CODEC_OK;
 }
 
+int zdeflater_piece(struct zdeflater *z, const uint8_t *dict,
+		    size_t dict_len, const uint8_t *in, size_t len, int last,
+		    struct obuf *out)
+{
+	if (deflateReset(&z->s) != Z_OK)
+		return CODEC_DATA_ERROR;
+	if (dict_len &&
+	    deflateSetDictionary(&z->s, dict, (uInt)dict_len) != Z_OK)
+		return CODEC_DATA_ERROR;
+	return zdeflater_block(z, in, len, last, out);
+}
+
 void zdeflater_free(struct zdeflater *z)
 {
 	if (!z)

@@ -2,7 +2,8 @@
 /*
  * compress.c - one gzip member from the input: header (name and mtime as
  * gzip stores them), the deflate data from the codec in large blocks (the
- * codec spreads each block over several queues), then CRC-32 and length.
+ * codec cuts each block in pieces for several engines), then CRC-32 and
+ * length.
  */
 #include "config.h"
 
@@ -26,6 +27,7 @@
 
 struct block {
 	int fd;
+	uint8_t *mem;		/* DEFLATER_HEADROOM, then buf */
 	uint8_t *buf;
 	size_t len;		/* bytes read */
 	int err;		/* errno of a failed read, or 0 */
@@ -100,16 +102,19 @@ int compress_file(struct gz_file *f)
 
 	memset(blk, 0, sizeof(blk));
 	blk[0].fd = blk[1].fd = f->ifd;
-	blk[0].buf = malloc(BLOCK_SIZE);
-	blk[1].buf = malloc(BLOCK_SIZE);
-	if (!blk[0].buf || !blk[1].buf ||
+	/* the deflater's scratch room goes before each block */
+	blk[0].mem = malloc(DEFLATER_HEADROOM + BLOCK_SIZE);
+	blk[1].mem = malloc(DEFLATER_HEADROOM + BLOCK_SIZE);
+	blk[0].buf = blk[0].mem + DEFLATER_HEADROOM;
+	blk[1].buf = blk[1].mem + DEFLATER_HEADROOM;
+	if (!blk[0].mem || !blk[1].mem ||
 	    obuf_reserve(&out, 10 + strlen(f->ifname) + 1 + 8))
 		no_memory();
 	out.len = gz_header(out.data,
 			    save_orig_name ? base_name(f->ifname) : NULL,
 			    header_mtime(f), opt.level);
 	f->header_bytes = (int64_t)out.len + 8;
-	d = deflater_new(opt.level, opt.processes);
+	d = deflater_new(opt.level, opt.processes, opt.rsyncable);
 	if (!d)
 		no_memory();
 	f->bytes_in = 0;
@@ -142,7 +147,7 @@ int compress_file(struct gz_file *f)
 	} while (!last);
 	deflater_free(d);
 	obuf_free(&out);
-	free(blk[0].buf);
-	free(blk[1].buf);
+	free(blk[0].mem);
+	free(blk[1].mem);
 	return EXIT_OK;
 }

@@ -91,7 +91,7 @@ static void help(void)
 "  -p, --processes=N compress with N queues/engines (default: all CPUs)\n"
 "  -q, --quiet       suppress all warnings\n"
 "  -r, --recursive   operate recursively on directories\n"
-"      --rsyncable   make rsync-friendly archive (accepted, no effect)\n"
+"      --rsyncable   make rsync-friendly archive\n"
 "  -S, --suffix=SUF  use suffix SUF on compressed files\n"
 "      --synchronous synchronous output (safer if system crashes, but slower)\n"
 "  -t, --test        test compressed file integrity\n"

@@ -13,6 +13,9 @@
  *   inbuf.c       buffered input
  *   gzheader.c    gzip member header and trailer
  *   compress.c    compression driver
+ *   deflater.c    pieces of one stream over several engines
+ *   rsync.c       content-defined cut points (--rsyncable)
+ *   replay.c      a copy of the input a device error may need again
  *   decompress.c  decompression driver (members, trailer, trailing data)
  *   list.c        the -l table
  *   codec_*.c     deflate/inflate engines behind codec.h
@@ -48,7 +51,7 @@ struct gz_opts {
 	int verbose;		/* -v (counted) */
 	int level;		/* -1..-9 */
 	int synchronous;	/* --synchronous */
-	int rsyncable;		/* --rsyncable (accepted, see doc) */
+	int rsyncable;		/* --rsyncable: cut where the content says */
 	int ascii;		/* -a */
 	int presume_input_tty;	/* ---presume-input-tty (tests) */
 	unsigned int processes;	/* -p N: 0 = all online CPUs */
