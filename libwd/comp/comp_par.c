@@ -13,8 +13,8 @@
  * call (zlib's strm->adler promise). The header and trailer are written
  * here.
  *
- * Chunks go round robin over the lanes (each lane a queue, each queue
- * served by its own engine), two per lane in flight, and their output is
+ * Each chunk goes to the lane (a queue, served by its own engine) with the
+ * fewest chunks in flight, up to three per lane, and their output is
  * handed to the caller strictly in order.
  */
 #include <errno.h>
@@ -24,7 +24,7 @@
 #include "comp_priv.h"
 #include "comp_zlib.h"
 
-#define PAR_PER_LANE	2
+#define PAR_PER_LANE	3
 #define PAR_FIRST_ALLOC	(16u << 10)	/* first input room of a job */
 
 enum job_state { JOB_FREE, JOB_FILLING, JOB_SENT, JOB_DONE };
@@ -320,9 +320,39 @@ static void par_go_soft(struct wd_comp_sess *s, struct comp_par *p)
 	}
 }
 
+static int par_reap(struct wd_comp_sess *s, struct comp_par *p,
+		    struct comp_lane *l, int wait);
+
+/*
+ * The lane a chunk goes to: the one with the fewest chunks not yet done
+ * (answers already posted are taken first, without waiting). The engines
+ * do not run at the same speed (they share the cores with the caller and
+ * with everybody else's work, and get preempted), and a fixed round robin
+ * would leave the faster one idle while the slower one holds the oldest
+ * chunk. Jobs of a share-domain session keep their lane: their buffers
+ * are in its region.
+ */
+static struct comp_lane *par_pick_lane(struct wd_comp_sess *s, struct par_job *j)
+{
+	struct comp_lane *best = j->lane;
+	unsigned int i;
+
+	if (!j->own_bufs)
+		return best;
+	for (i = 0; i < s->nr_lanes; i++)
+		while (s->lane[i].inflight && !s->par->soft &&
+		       !par_reap(s, s->par, &s->lane[i], 0))
+			;
+	best = &s->lane[0];
+	for (i = 1; i < s->nr_lanes; i++)
+		if (s->lane[i].inflight < best->inflight)
+			best = &s->lane[i];
+	return best;
+}
+
 static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 {
-	struct comp_lane *l = j->lane;
+	struct comp_lane *l;
 	struct comp_slot *sl;
 	struct wd_msg *m;
 	int ret;
@@ -342,6 +372,11 @@ static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 	 * par_job_soft() fails it with -ENOMEM, which par_drain() reports.
 	 */
 	if (par_grow_out(j)) {
+		par_job_soft(s, j);
+		return 0;
+	}
+	l = j->lane = par_pick_lane(s, j);
+	if (s->par->soft) {	/* a chunk just taken failed */
 		par_job_soft(s, j);
 		return 0;
 	}
@@ -390,34 +425,47 @@ static int par_job_send(struct wd_comp_sess *s, struct par_job *j, int flush)
 	return 0;
 }
 
+/*
+ * Take one completion of lane l (waiting for it when wait is set) and
+ * record it in its job. 0, or -errno when none came; a failed chunk sends
+ * the stream to software (par_go_soft()).
+ */
+static int par_reap(struct wd_comp_sess *s, struct comp_par *p,
+		    struct comp_lane *l, int wait)
+{
+	int err = 0;
+	struct comp_slot *sl = comp_lane_wait(l, wait, &err);
+	struct par_job *j;
+
+	if (!sl)
+		return err ? err : -EAGAIN;
+	j = sl->owner;
+	j->status = sl->msg.status;
+	j->out_len = sl->msg.produced;
+	j->out_pos = 0;
+	if (!j->status && (j->out_len > j->out_cap ||
+			   sl->msg.consumed != j->dict + j->len))
+		j->status = -EIO;
+	comp_slot_put(j->lane, sl);
+	j->slot = NULL;
+	j->state = JOB_DONE;
+	if (j->status) {
+		/* a device error: this chunk, and the rest, done here */
+		j->state = JOB_SENT;
+		par_go_soft(s, p);
+	}
+	return 0;
+}
+
 /* Wait until the oldest job completes (later ones may complete first). */
 static int par_wait_head(struct wd_comp_sess *s, struct comp_par *p)
 {
 	struct par_job *h = par_at(p, p->head);
-	int err = 0;
 
 	while (h->state == JOB_SENT) {
-		struct comp_slot *sl = comp_lane_wait(h->lane, 1, &err);
-		struct par_job *j;
-
-		if (!sl) {
+		if (par_reap(s, p, h->lane, 1)) {
 			par_go_soft(s, p);
 			return 0;
-		}
-		j = sl->owner;
-		j->status = sl->msg.status;
-		j->out_len = sl->msg.produced;
-		j->out_pos = 0;
-		if (!j->status && (j->out_len > j->out_cap ||
-				   sl->msg.consumed != j->dict + j->len))
-			j->status = -EIO;
-		comp_slot_put(j->lane, sl);
-		j->slot = NULL;
-		j->state = JOB_DONE;
-		if (j->status) {
-			/* a device error: this chunk, and the rest, done here */
-			j->state = JOB_SENT;
-			par_go_soft(s, p);
 		}
 	}
 	return 0;
