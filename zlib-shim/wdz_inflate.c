@@ -248,8 +248,14 @@ static void wdz_replay_keep(z_streamp strm, struct wdz_state *s, const Bytef *in
 		return;
 	}
 	if (need > s->replay_cap) {
-		/* doubling (zlib's allocators have no realloc): copies stay linear */
-		cap = s->replay_cap ? s->replay_cap : WDZ_REPLAY_MIN;
+		/*
+		 * zlib's allocators have no realloc: growing copies what was
+		 * kept. A stream that outgrows the first room is a big one, so
+		 * the second room is the bound itself: one copy instead of a
+		 * doubling's seven, and the pages of the room the stream never
+		 * reaches are never touched (nor faulted in).
+		 */
+		cap = s->replay_cap ? max : WDZ_REPLAY_MIN;
 		while (cap < need)
 			cap *= 2;
 		p = wdz_alloc(strm, cap > max ? max : cap);
