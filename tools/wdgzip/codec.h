@@ -46,18 +46,25 @@ void obuf_free(struct obuf *b);
 #define DEFLATER_HEADROOM	(DEFLATE_WINDOW + DEFLATE_PIECE_MAX)
 
 struct deflater;
+/* Blocks that may be posted and not yet collected. */
+#define DEFLATER_BLOCKS		4
 
 /* parallel: engines to spread the stream over (0: all CPUs); rsyncable:
  * cut pieces where the content says (rsync.h), not every DEFLATE_PIECE. */
 struct deflater *deflater_new(int level, unsigned int parallel, int rsyncable);
 /*
- * Compress in[0..len) and append its deflate data to out. The
- * DEFLATER_HEADROOM bytes before in are scratch. With rsyncable, the input
- * after the last cut of a block that is not the last is held back (copied)
- * and compressed with the next block.
+ * Hand in[0..len), the next input, to the engines and return at once; in
+ * must stay untouched until its block is collected. The DEFLATER_HEADROOM
+ * bytes before in are scratch. With rsyncable, the input after the last
+ * cut of a block that is not the last is held back (copied) and
+ * compressed with the next block.
  */
-int deflater_block(struct deflater *d, uint8_t *in, size_t len, int last,
-		   struct obuf *out);
+int deflater_post(struct deflater *d, uint8_t *in, size_t len, int last);
+/*
+ * Wait for the oldest block posted and append its deflate data to out;
+ * its buffer is then free. The engines go on with the later blocks.
+ */
+int deflater_collect(struct deflater *d, struct obuf *out);
 void deflater_free(struct deflater *d);
 
 /* One engine: compresses a piece; used by one thread at a time. */

@@ -4,6 +4,11 @@
  * gzip stores them), the deflate data from the codec in large blocks (the
  * codec cuts each block in pieces for several engines), then CRC-32 and
  * length.
+ *
+ * Three block buffers turn: the engines have two blocks (they take the
+ * next block's pieces while the last pieces of the older one are still
+ * being compressed), a helper thread reads the third and computes its
+ * CRC, and this thread writes each block's output once it is complete.
  */
 #include "config.h"
 
@@ -19,11 +24,11 @@
 #include "wdgzip.h"
 
 /*
- * Input per codec call: big enough to keep every engine busy between the
- * sync flushes that end each block. The next block is read (and its CRC
- * computed) by a helper thread while the engines compress this one.
+ * Input per codec call. A block is written once all its pieces are done,
+ * so it takes several pieces per engine to keep the output flowing.
  */
 #define BLOCK_SIZE	(8u << 20)
+#define NR_BLOCKS	3	/* two with the engines, one being read */
 
 struct block {
 	int fd;
@@ -92,23 +97,50 @@ static void no_memory(void)
 	abort_gzip();
 }
 
+/* The input of one member and where it stands. */
+struct reader {
+	struct block blk[NR_BLOCKS];
+	unsigned int posted;	/* blocks handed to the deflater */
+	int eof;		/* the last block was posted */
+	uint32_t crc;
+};
+
+/* Hand the block just read to the engines, start reading the next. */
+static void post_next(struct reader *r, struct deflater *d,
+		      struct gz_file *f)
+{
+	struct block *b = &r->blk[r->posted % NR_BLOCKS];
+
+	read_wait(b, f->ifname);
+	r->eof = b->len < BLOCK_SIZE;
+	r->crc = gz_crc32_combine(r->crc, b->crc, b->len);
+	f->bytes_in += (int64_t)b->len;
+	if (deflater_post(d, b->buf, b->len, r->eof) != CODEC_OK)
+		no_memory();
+	r->posted++;
+	/* that buffer's block was collected before this one was posted */
+	if (!r->eof)
+		read_start(&r->blk[r->posted % NR_BLOCKS]);
+}
+
 int compress_file(struct gz_file *f)
 {
 	struct obuf out = { 0 };
-	struct block blk[2], *cur = &blk[0], *next = &blk[1], *t;
+	struct reader r;
 	struct deflater *d;
-	uint32_t crc = 0;
+	unsigned int i, written = 0;
 	int last;
 
-	memset(blk, 0, sizeof(blk));
-	blk[0].fd = blk[1].fd = f->ifd;
-	/* the deflater's scratch room goes before each block */
-	blk[0].mem = malloc(DEFLATER_HEADROOM + BLOCK_SIZE);
-	blk[1].mem = malloc(DEFLATER_HEADROOM + BLOCK_SIZE);
-	blk[0].buf = blk[0].mem + DEFLATER_HEADROOM;
-	blk[1].buf = blk[1].mem + DEFLATER_HEADROOM;
-	if (!blk[0].mem || !blk[1].mem ||
-	    obuf_reserve(&out, 10 + strlen(f->ifname) + 1 + 8))
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < NR_BLOCKS; i++) {
+		r.blk[i].fd = f->ifd;
+		/* the deflater's scratch room goes before each block */
+		r.blk[i].mem = malloc(DEFLATER_HEADROOM + BLOCK_SIZE);
+		if (!r.blk[i].mem)
+			no_memory();
+		r.blk[i].buf = r.blk[i].mem + DEFLATER_HEADROOM;
+	}
+	if (obuf_reserve(&out, 10 + strlen(f->ifname) + 1 + 8))
 		no_memory();
 	out.len = gz_header(out.data,
 			    save_orig_name ? base_name(f->ifname) : NULL,
@@ -119,35 +151,30 @@ int compress_file(struct gz_file *f)
 		no_memory();
 	f->bytes_in = 0;
 	f->bytes_out = 0;
-	read_start(cur);
-	read_wait(cur, f->ifname);
+	read_start(&r.blk[0]);
+	post_next(&r, d, f);
+	if (!r.eof)
+		post_next(&r, d, f);
 	do {
-		last = cur->len < BLOCK_SIZE;
-		if (!last)
-			read_start(next);
-		crc = gz_crc32_combine(crc, cur->crc, cur->len);
-		f->bytes_in += (int64_t)cur->len;
-		if (deflater_block(d, cur->buf, cur->len, last, &out) != CODEC_OK)
+		if (deflater_collect(d, &out) != CODEC_OK)
 			no_memory();
+		last = ++written == r.posted && r.eof;
 		if (last) {
 			if (obuf_reserve(&out, 8))
 				no_memory();
-			gz_trailer(out.data + out.len, crc, (uint64_t)f->bytes_in);
+			gz_trailer(out.data + out.len, r.crc,
+				   (uint64_t)f->bytes_in);
 			out.len += 8;
 		}
 		write_all(f->ofd, out.data, out.len, f->ofname);
 		f->bytes_out += (int64_t)out.len;
 		out.len = 0;
-		if (!last) {
-			read_wait(next, f->ifname);
-			t = cur;
-			cur = next;
-			next = t;
-		}
+		if (!r.eof)
+			post_next(&r, d, f);
 	} while (!last);
 	deflater_free(d);
 	obuf_free(&out);
-	free(blk[0].mem);
-	free(blk[1].mem);
+	for (i = 0; i < NR_BLOCKS; i++)
+		free(r.blk[i].mem);
 	return EXIT_OK;
 }
