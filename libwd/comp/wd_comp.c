@@ -287,7 +287,9 @@ static int comp_slot_complete(struct wd_comp_sess *s, struct comp_slot *sl,
 	if (req->status && req->status != -EBADMSG && req->status != -ENOKEY &&
 	    req->status != -ENOSPC)
 		wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
-	wd_alg_stats_add(alg, WD_ALG_BYTES_IN, req->consumed);
+	/* a dictionary (comp_prime) is not data the stream compressed */
+	if (!(stream && req->src == s->dict && s->dict_len))
+		wd_alg_stats_add(alg, WD_ALG_BYTES_IN, req->consumed);
 	wd_alg_stats_add(alg, WD_ALG_BYTES_OUT, req->produced);
 	return req->status;
 }
