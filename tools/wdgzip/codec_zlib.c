@@ -15,18 +15,28 @@
 
 #include "codec.h"
 
+/*
+ * Room for extra more bytes. The buffers are kept and reused (a piece's
+ * output, the block's), so they grow to what is asked, not to a power of
+ * two: a device checks every page of the room it is given. New room is
+ * written once here: the device's first touch of a page it is given is a
+ * read, and a read then a write of an untouched page costs a copy-on-write
+ * fault and a TLB flush on every CPU that runs this process.
+ */
 int obuf_reserve(struct obuf *b, size_t extra)
 {
-	size_t cap = b->cap ? b->cap : 65536;
+	size_t need = b->len + extra, cap;
 	uint8_t *p;
 
-	if (b->len + extra <= b->cap)
+	if (need <= b->cap)
 		return 0;
-	while (cap < b->len + extra)
-		cap *= 2;
+	cap = (need + 4095) & ~(size_t)4095;
+	if (cap < 2 * b->cap)
+		cap = 2 * b->cap;	/* appending: amortised */
 	p = realloc(b->data, cap);
 	if (!p)
 		return -1;
+	memset(p + b->cap, 0, cap - b->cap);
 	b->data = p;
 	b->cap = cap;
 	return 0;

@@ -24,10 +24,12 @@
 #include "wdgzip.h"
 
 /*
- * Input per codec call. A block is written once all its pieces are done,
- * so it takes several pieces per engine to keep the output flowing.
+ * Input per codec call. With two blocks at the engines, 2 MiB blocks
+ * keep 16 pieces in flight, and the memory small: the pieces' output
+ * buffers are reused while they are warm (a device checks every page it
+ * is given, and a page touched for the first time is a fault).
  */
-#define BLOCK_SIZE	(8u << 20)
+#define BLOCK_SIZE	(2u << 20)
 #define NR_BLOCKS	3	/* two with the engines, one being read */
 
 struct block {
