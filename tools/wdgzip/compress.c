@@ -24,16 +24,20 @@
 #include "wdgzip.h"
 
 /*
- * Input per codec call. With two blocks at the engines, 2 MiB blocks
- * keep 16 pieces in flight, and the memory small: the pieces' output
- * buffers are reused while they are warm (a device checks every page it
- * is given, and a page touched for the first time is a fault).
+ * Input per codec call: one piece per engine, at least 2 MiB. With two
+ * blocks at the engines, every engine has a piece queued behind the one
+ * it compresses, and the memory stays small: the pieces' output buffers
+ * are reused while they are warm (a device checks every page it is given,
+ * and a page touched for the first time is a fault).
  */
-#define BLOCK_SIZE	(2u << 20)
+#define BLOCK_MIN	(2u << 20)
 #define NR_BLOCKS	3	/* two with the engines, one being read */
+/* Regular inputs smaller than this get small pieces (codec.h). */
+#define SMALL_INPUT	(16u << 20)
 
 struct block {
 	int fd;
+	size_t size;		/* room in buf */
 	uint8_t *mem;		/* DEFLATER_HEADROOM, then buf */
 	uint8_t *buf;
 	size_t len;		/* bytes read */
@@ -49,9 +53,9 @@ static void *read_block(void *arg)
 
 	b->len = 0;
 	b->err = 0;
-	while (b->len < BLOCK_SIZE) {
+	while (b->len < b->size) {
 		ssize_t n = read_input(b->fd, b->buf + b->len,
-				       BLOCK_SIZE - b->len);
+				       b->size - b->len);
 
 		if (n < 0) {
 			b->err = errno;
@@ -114,7 +118,7 @@ static void post_next(struct reader *r, struct deflater *d,
 	struct block *b = &r->blk[r->posted % NR_BLOCKS];
 
 	read_wait(b, f->ifname);
-	r->eof = b->len < BLOCK_SIZE;
+	r->eof = b->len < b->size;
 	r->crc = gz_crc32_combine(r->crc, b->crc, b->len);
 	f->bytes_in += (int64_t)b->len;
 	if (deflater_post(d, b->buf, b->len, r->eof) != CODEC_OK)
@@ -131,26 +135,33 @@ int compress_file(struct gz_file *f)
 	struct reader r;
 	struct deflater *d;
 	unsigned int i, written = 0;
+	size_t piece, block;
 	int last;
 
 	memset(&r, 0, sizeof(r));
-	for (i = 0; i < NR_BLOCKS; i++) {
-		r.blk[i].fd = f->ifd;
-		/* the deflater's scratch room goes before each block */
-		r.blk[i].mem = malloc(DEFLATER_HEADROOM + BLOCK_SIZE);
-		if (!r.blk[i].mem)
-			no_memory();
-		r.blk[i].buf = r.blk[i].mem + DEFLATER_HEADROOM;
-	}
 	if (obuf_reserve(&out, 10 + strlen(f->ifname) + 1 + 8))
 		no_memory();
 	out.len = gz_header(out.data,
 			    save_orig_name ? base_name(f->ifname) : NULL,
 			    header_mtime(f), opt.level);
 	f->header_bytes = (int64_t)out.len + 8;
-	d = deflater_new(opt.level, opt.processes, opt.rsyncable);
+	piece = f->ifile_size >= 0 && f->ifile_size < SMALL_INPUT ?
+		DEFLATE_PIECE_SMALL : DEFLATE_PIECE;
+	d = deflater_new(opt.level, opt.processes, opt.rsyncable, piece);
 	if (!d)
 		no_memory();
+	block = (size_t)deflater_engines(d) * piece;
+	if (block < BLOCK_MIN)
+		block = BLOCK_MIN;
+	for (i = 0; i < NR_BLOCKS; i++) {
+		r.blk[i].fd = f->ifd;
+		r.blk[i].size = block;
+		/* the deflater's scratch room goes before each block */
+		r.blk[i].mem = malloc(DEFLATER_HEADROOM + block);
+		if (!r.blk[i].mem)
+			no_memory();
+		r.blk[i].buf = r.blk[i].mem + DEFLATER_HEADROOM;
+	}
 	f->bytes_in = 0;
 	f->bytes_out = 0;
 	read_start(&r.blk[0]);

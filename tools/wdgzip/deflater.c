@@ -48,6 +48,7 @@ struct dblock {
 
 struct deflater {
 	int rsyncable;
+	size_t piece;			/* without rsyncable */
 	struct rsync rs;
 	unsigned int nr_engines;
 	struct dengine **engine;
@@ -120,7 +121,8 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-struct deflater *deflater_new(int level, unsigned int parallel, int rsyncable)
+struct deflater *deflater_new(int level, unsigned int parallel, int rsyncable,
+			      size_t piece)
 {
 	struct deflater *d = calloc(1, sizeof(*d));
 	unsigned int i;
@@ -132,6 +134,7 @@ struct deflater *deflater_new(int level, unsigned int parallel, int rsyncable)
 	pthread_cond_init(&d->work, NULL);
 	pthread_cond_init(&d->done, NULL);
 	d->rsyncable = rsyncable;
+	d->piece = piece && piece <= DEFLATE_PIECE_MAX ? piece : DEFLATE_PIECE;
 	rsync_init(&d->rs);
 	d->nr_engines = parallel ? parallel : online_cpus();
 	d->engine = calloc(d->nr_engines, sizeof(*d->engine));
@@ -166,6 +169,11 @@ struct deflater *deflater_new(int level, unsigned int parallel, int rsyncable)
 fail:
 	deflater_free(d);
 	return NULL;
+}
+
+unsigned int deflater_engines(const struct deflater *d)
+{
+	return d->nr_threads ? d->nr_threads : 1;
 }
 
 /* A piece from the pool (its output buffer kept), or a new one. */
@@ -208,8 +216,8 @@ static size_t cut(struct deflater *d, struct piece **first,
 	if (!d->rsyncable) {
 		/* fixed pieces, the last one shorter */
 		do {
-			size_t l = len - start < DEFLATE_PIECE ? len - start :
-				   DEFLATE_PIECE;
+			size_t l = len - start < d->piece ? len - start :
+				   d->piece;
 
 			if (!add_piece(d, &link, data + start, l, base,
 				       last && start + l == len, block))
