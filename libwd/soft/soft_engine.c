@@ -339,7 +339,13 @@ void soft_engine_detach(struct soft_queue *q)
 	soft_dev.nr_queues--;
 	gen = atomic_fetch_add(&e->gen, 1) + 1;
 	soft_engine_wake(e);
-	while (e->acked_gen != gen)
+	/*
+	 * "Reached gen", not "equals gen": another attach or detach on this
+	 * engine may bump gen again before the engine reloads, and the engine
+	 * then acks the later generation only (a detach waiting for equality
+	 * slept for ever: test_queue_stress under ThreadSanitizer, in CI).
+	 */
+	while ((int32_t)(e->acked_gen - gen) < 0)
 		pthread_cond_wait(&soft_dev.acked, &soft_dev.lock);
 	pthread_mutex_unlock(&soft_dev.lock);
 	q->engine = NULL;
