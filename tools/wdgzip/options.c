@@ -122,6 +122,9 @@ static void version(void)
 	      stdout);
 }
 
+/* The words of GZIP while they are parsed (getopt reorders the vector). */
+static char *env_copy;
+
 /*
  * Split GZIP into words (spaces and tabs), behind a copy of argv[0].
  * Returns the new vector and its count in *argcp, or NULL when the variable
@@ -151,6 +154,7 @@ static char **env_options(const char *argv0, int *argcp)
 	}
 	v[n] = NULL;
 	*argcp = n;
+	env_copy = copy;
 	return v;
 }
 
@@ -260,6 +264,11 @@ static int next_option(int argc, char **argv, char ***envv, int envc,
 			fprintf(stderr, "%s: warning: GZIP environment variable "
 				"is deprecated; use an alias or script\n",
 				program_name);
+		/* the options allowed there take no argument: nothing
+		 * points into the words any more */
+		free(*envv);
+		free(env_copy);
+		env_copy = NULL;
 		*envv = NULL;
 		optind = 1;
 		*longind = -1;
