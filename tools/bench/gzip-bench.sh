@@ -6,8 +6,9 @@
 #                the peer is pigz for -1/-6 (the issue's target), gzip for -d
 #   *_ratio    = the same against each peer
 #   size_ratio = wdgzip output size / gzip output size at the same level
-#   *_cpu_s    = CPU seconds (user + system) of the run timed: on a busy machine
-#                wall times depend on the scheduler, CPU time much less
+#   *_cpu_s    = CPU seconds (user + system, median): on a busy machine wall
+#                times depend on the scheduler, CPU time much less
+# Times are medians of GZIP_BENCH_ROUNDS (default 3) runs taken in turns.
 # The corpus (tar of /usr/include + 32 MiB of the largest shared library,
 # >= 50 MB) is made in DIR once and never committed.
 set -u
@@ -30,38 +31,47 @@ fi
 # calc FORMAT EXPR: arithmetic on decimals
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
-# secs CMD... : wall time of the best of two runs, stdout to $OUT; the CPU
-# time (user + system, all threads) of that run goes to $CPU_FILE
-CPU_FILE=$DIR/.cpu
-secs() {
-	local best= i real user sys
-	for i in 1 2; do
-		TIMEFORMAT='%R %U %S'
-		{ time "$@" > "$OUT" 2> /dev/null; } 2> "$DIR/.time" || return 1
-		read -r real user sys < "$DIR/.time"
-		if [ -z "$best" ] || [ "$(calc "%d" "$real < $best")" = 1 ]; then
-			best=$real
-			calc "%.2f" "$user + $sys" > "$CPU_FILE"
-		fi
-	done
-	echo "$best"
+# The machine is shared and its load drifts: the programs compared run in
+# turns (one of each, ROUNDS times), and each figure is the median of its
+# runs, so that a burst of someone else's work hits them all alike.
+ROUNDS=${GZIP_BENCH_ROUNDS:-3}
+
+# run NAME CMD... : one timed run, stdout to $OUT; appends "wall cpu" (cpu:
+# user + system, all threads) to $DIR/.t.NAME
+run() {
+	local name=$1 real user sys
+	shift
+	TIMEFORMAT='%R %U %S'
+	{ time "$@" > "$OUT" 2> /dev/null; } 2> "$DIR/.time" || return 1
+	read -r real user sys < "$DIR/.time"
+	echo "$real $(calc "%.2f" "$user + $sys")" >> "$DIR/.t.$name"
 }
-cpu() { cat "$CPU_FILE"; }
+# median NAME COLUMN : median of a column of $DIR/.t.NAME
+median() {
+	awk -v c="$2" '{ print $c }' "$DIR/.t.$1" | sort -n |
+		awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+secs() { median "$1" 1; }
+cpu() { median "$1" 2; }
 
 div() { calc "%.3f" "$1 / $2"; }
 mbps() { calc "%.1f" "$SIZE / $1 / 1000000"; }
 
 for level in 6 1; do
-	OUT=$DIR/wd.gz;   wd=$(secs "$WDGZIP" -$level -c "$CORPUS")
-	wd_size=$(stat -c %s "$OUT"); wd_cpu=$(cpu)
-	OUT=$DIR/gz.gz;   gz=$(secs gzip -$level -c "$CORPUS")
-	gz_size=$(stat -c %s "$OUT"); gz_cpu=$(cpu)
-	OUT=$DIR/pigz.gz; pz=$(secs pigz -$level -p "$NCPU" -c "$CORPUS")
-	pz_size=$(stat -c %s "$OUT"); pz_cpu=$(cpu)
+	rm -f "$DIR"/.t.*
+	for i in $(seq "$ROUNDS"); do
+		OUT=$DIR/wd.gz;   run wd "$WDGZIP" -$level -c "$CORPUS"
+		OUT=$DIR/gz.gz;   run gz gzip -$level -c "$CORPUS"
+		OUT=$DIR/pigz.gz; run pz pigz -$level -p "$NCPU" -c "$CORPUS"
+	done
+	wd=$(secs wd); gz=$(secs gz); pz=$(secs pz)
+	wd_size=$(stat -c %s "$DIR/wd.gz")
+	gz_size=$(stat -c %s "$DIR/gz.gz")
+	pz_size=$(stat -c %s "$DIR/pigz.gz")
 	gzip -dc "$DIR/wd.gz" | cmp -s - "$CORPUS" || echo "gzip-bench: wdgzip -$level output is wrong" >&2
 	echo "BENCH wdgzip-L$level corpus_mb=$(calc "%.1f" "$SIZE / 1000000")" \
 	     "wd_mbps=$(mbps "$wd") gzip_mbps=$(mbps "$gz") pigz_mbps=$(mbps "$pz")" \
-	     "wd_cpu_s=$wd_cpu gzip_cpu_s=$gz_cpu pigz_cpu_s=$pz_cpu" \
+	     "wd_cpu_s=$(cpu wd) gzip_cpu_s=$(cpu gz) pigz_cpu_s=$(cpu pz)" \
 	     "gzip_ratio=$(div "$gz" "$wd") pigz_ratio=$(div "$pz" "$wd")" \
 	     "pigz_size_ratio=$(div "$wd_size" "$pz_size")" \
 	     "ratio=$(div "$pz" "$wd") size_ratio=$(calc "%.4f" "$wd_size / $gz_size")"
@@ -70,16 +80,22 @@ done
 # decompression of gzip -6's output by everyone
 gzip -6 -c "$CORPUS" > "$DIR/in.gz"
 OUT=/dev/null
-wd=$(secs "$WDGZIP" -dc "$DIR/in.gz"); wd_cpu=$(cpu)
-gz=$(secs gzip -dc "$DIR/in.gz"); gz_cpu=$(cpu)
-pz=$(secs pigz -dc "$DIR/in.gz"); pz_cpu=$(cpu)
+rm -f "$DIR"/.t.*
 ig=
-command -v igzip > /dev/null && ig=$(secs igzip -dc "$DIR/in.gz") && ig_cpu=$(cpu)
+command -v igzip > /dev/null && ig=1
+for i in $(seq "$ROUNDS"); do
+	run wd "$WDGZIP" -dc "$DIR/in.gz"
+	run gz gzip -dc "$DIR/in.gz"
+	run pz pigz -dc "$DIR/in.gz"
+	[ -n "$ig" ] && run ig igzip -dc "$DIR/in.gz"
+done
+wd=$(secs wd); gz=$(secs gz); pz=$(secs pz)
+[ -n "$ig" ] && ig=$(secs ig)
 "$WDGZIP" -dc "$DIR/in.gz" | cmp -s - "$CORPUS" || echo "gzip-bench: wdgzip -d output is wrong" >&2
 echo "BENCH wdgzip-d corpus_mb=$(calc "%.1f" "$SIZE / 1000000")" \
      "wd_mbps=$(mbps "$wd") gzip_mbps=$(mbps "$gz") pigz_mbps=$(mbps "$pz")" \
      ${ig:+"igzip_mbps=$(mbps "$ig")"} \
-     "wd_cpu_s=$wd_cpu gzip_cpu_s=$gz_cpu pigz_cpu_s=$pz_cpu" \
-     ${ig:+"igzip_cpu_s=$ig_cpu igzip_ratio=$(div "$ig" "$wd")"} \
+     "wd_cpu_s=$(cpu wd) gzip_cpu_s=$(cpu gz) pigz_cpu_s=$(cpu pz)" \
+     ${ig:+"igzip_cpu_s=$(cpu ig) igzip_ratio=$(div "$ig" "$wd")"} \
      "pigz_ratio=$(div "$pz" "$wd") ratio=$(div "$gz" "$wd")"
-rm -f "$DIR/wd.gz" "$DIR/gz.gz" "$DIR/pigz.gz" "$DIR/in.gz" "$DIR/.time" "$CPU_FILE"
+rm -f "$DIR/wd.gz" "$DIR/gz.gz" "$DIR/pigz.gz" "$DIR/in.gz" "$DIR/.time" "$DIR"/.t.*
