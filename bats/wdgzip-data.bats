@@ -133,7 +133,7 @@ alg() {
 	[ -f "$fault" ] || skip "wdgzip_fault.so is built by make check in tools/"
 	LD_PRELOAD="$fault" wdgzip -c < /dev/null > /dev/null 2>&1 ||
 		skip "the fault module cannot be preloaded here (a sanitizer build?)"
-	# 12 MB: two 8 MiB blocks, so that a fault can hit the second one
+	# 12 MB: many pieces and blocks, so that a fault can hit one in the middle
 	mkdata 12000000 s
 	gzip -c s > s.gz
 	cat s.gz s.gz > ss.gz
