@@ -214,10 +214,13 @@ static size_t cut(struct deflater *d, struct piece **first,
 
 	*first = NULL;
 	if (!d->rsyncable) {
-		/* fixed pieces, the last one shorter */
+		/* fixed pieces, the last one shorter; small ones at the end
+		 * of the input, so that the engines finish together */
+		size_t size = last && d->piece > DEFLATE_PIECE_SMALL ?
+			      DEFLATE_PIECE_SMALL : d->piece;
+
 		do {
-			size_t l = len - start < d->piece ? len - start :
-				   d->piece;
+			size_t l = len - start < size ? len - start : size;
 
 			if (!add_piece(d, &link, data + start, l, base,
 				       last && start + l == len, block))
