@@ -115,7 +115,9 @@ struct wd_stats_queue *wd_stats_queue_get(const char *dev, const char *mode)
 		return NULL;
 	pthread_mutex_lock(&stats_lock);
 	for (i = 0; i < WD_STATS_MAX_QUEUES; i++) {
-		if (!f->queues[i].in_use) {
+		/* acquire: pairs with the release in wd_stats_queue_put(), which
+		 * frees a slot without the lock */
+		if (!__atomic_load_n(&f->queues[i].in_use, __ATOMIC_ACQUIRE)) {
 			s = &f->queues[i];
 			memset(s, 0, sizeof(*s));
 			snprintf(s->dev, sizeof(s->dev), "%s", dev);
