@@ -122,8 +122,13 @@ static void version(void)
 	      stdout);
 }
 
-/* The words of GZIP while they are parsed (getopt reorders the vector). */
+/*
+ * The words of GZIP and their vector, freed once all options are parsed:
+ * getopt keeps a pointer into the last word it read until it is called
+ * on the command line.
+ */
 static char *env_copy;
+static char **env_vec;
 
 /*
  * Split GZIP into words (spaces and tabs), behind a copy of argv[0].
@@ -155,6 +160,7 @@ static char **env_options(const char *argv0, int *argcp)
 	v[n] = NULL;
 	*argcp = n;
 	env_copy = copy;
+	env_vec = v;
 	return v;
 }
 
@@ -264,11 +270,6 @@ static int next_option(int argc, char **argv, char ***envv, int envc,
 			fprintf(stderr, "%s: warning: GZIP environment variable "
 				"is deprecated; use an alias or script\n",
 				program_name);
-		/* the options allowed there take no argument: nothing
-		 * points into the words any more */
-		free(*envv);
-		free(env_copy);
-		env_copy = NULL;
 		*envv = NULL;
 		optind = 1;
 		*longind = -1;
@@ -283,6 +284,10 @@ int parse_options(int argc, char **argv)
 
 	while ((optc = next_option(argc, argv, &envv, envc, &longind)) >= 0)
 		apply_option(optc, longind);
+	/* the options allowed in GZIP take no argument: nothing points
+	 * into its words now */
+	free(env_vec);
+	free(env_copy);
 
 	if (opt.no_time < 0)
 		opt.no_time = opt.decompress;
