@@ -14,45 +14,6 @@ setup() {
 	export WD_DEVICE=soft	# the faults are the soft device's
 }
 
-# mkfile N F: N bytes, half text (compressible), half random.
-mkfile() {
-	{ seq 1 $(($1 / 6 + 10)) | head -c $(($1 / 2)); head -c $(($1 - $1 / 2)) /dev/urandom; } > "$2"
-}
-
-# counters_of PID JSON ALG: poll wdctl until PID shows ALG's counters that
-# satisfy the Python condition COND on c (the algorithm's dict), for up to
-# 60 s; the last snapshot stays in JSON.
-counters_of() {
-	local pid=$1 json=$2 alg=$3 cond=$4 i
-	for i in $(seq 600); do
-		"$WDCTL" stats --json > "$json" 2>/dev/null || true
-		[ "$(json_get "$json" "any(p['pid']==$pid and ($cond) for p in j['processes'] for c in [p['algorithms'].get('$alg', {})])" 2>/dev/null)" = True ] && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# held_run SRC JSON ALG COND ARGS...: run wdgzip ARGS with stdin a fifo
-# carrying all of SRC but kept open (so the process stays alive with every
-# counter final), wait for COND on its ALG counters, then close the input.
-# Output in "out"; sets rc to wdgzip's exit status, wpid to its pid, and
-# seen to 1 if COND held.
-held_run() {
-	local src=$1 json=$2 alg=$3 cond=$4
-	shift 4
-	rm -f in go
-	mkfifo in
-	{ cat "$src"; while [ ! -e go ]; do sleep 0.1; done; } > in 3>&- &
-	wdgzip "$@" < in > out 3>&- &
-	wpid=$!
-	seen=0
-	counters_of "$wpid" "$json" "$alg" "$cond" && seen=1
-	touch go
-	rc=0
-	wait "$wpid" || rc=$?
-}
-
 @test "every WD_SOFT_FAULT mode: compression and decompression are correct" {
 	mkfile 3000000 s
 	gzip -c s > ref.gz

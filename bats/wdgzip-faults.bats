@@ -15,40 +15,6 @@ setup() {
 	export WD_DEVICE=soft	# the faults are the soft device's
 }
 
-# mkfile N F: N bytes, half text (compressible), half random.
-mkfile() {
-	{ seq 1 $(($1 / 6 + 10)) | head -c $(($1 / 2)); head -c $(($1 - $1 / 2)) /dev/urandom; } > "$2"
-}
-
-# held_run SRC JSON COND ARGS...: wdgzip ARGS reading a fifo that carries
-# SRC and is then kept open, so that the process stays alive with final
-# counters; poll `wdctl stats` until the Python condition COND holds on c,
-# this process's "inflate" counters (up to 60 s), then close the input.
-# Output in "out", exit status in rc, pid in wpid, seen=1 if COND held.
-held_run() {
-	local src=$1 json=$2 cond=$3 i pid
-	shift 3
-	rm -f in go
-	mkfifo in
-	{ cat "$src"; while [ ! -e go ]; do sleep 0.1; done; } > in 3>&- &
-	wdgzip "$@" < in > out 3>&- &
-	pid=$!
-	seen=0
-	for i in $(seq 600); do
-		"$WDCTL" stats --json > "$json" 2>/dev/null || true
-		if [ "$(json_get "$json" "any(p['pid']==$pid and ($cond) for p in j['processes'] for c in [p['algorithms'].get('inflate', {})])" 2>/dev/null)" = True ]; then
-			seen=1
-			break
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	touch go
-	rc=0
-	wait "$pid" || rc=$?
-	wpid=$pid
-}
-
 # inflate_counter JSON NAME: the inflate counter NAME of process wpid.
 inflate_counter() {
 	json_get "$1" "[p['algorithms'].get('inflate', {}).get('$2', 0) for p in j['processes'] if p['pid']==$wpid][0]"
@@ -76,7 +42,7 @@ inflate_counter() {
 	mkfile 3000000 s
 	gzip -c s > s.gz
 	for f in error=1 error=2 vanish=1; do
-		WD_SOFT_FAULT=$f held_run s.gz d.json \
+		WD_SOFT_FAULT=$f held_run s.gz d.json inflate \
 			"c.get('errors',0) >= 1 and c.get('fallback',0) >= 1" -d
 		[ "$rc" -eq 0 ] || { echo "$f: status $rc"; false; }
 		cmp out s || { echo "$f: wrong output"; false; }
@@ -89,7 +55,7 @@ inflate_counter() {
 @test "wdgzip -d from a pipe on a queue that is often full stays on the device" {
 	mkfile 3000000 s
 	gzip -c s > s.gz
-	WD_SOFT_FAULT=busy=2 held_run s.gz d.json "c.get('offloaded',0) >= 1" -d
+	WD_SOFT_FAULT=busy=2 held_run s.gz d.json inflate "c.get('offloaded',0) >= 1" -d
 	[ "$rc" -eq 0 ]
 	cmp out s
 	[ "$seen" -eq 1 ] || { cat d.json; false; }
@@ -106,7 +72,7 @@ inflate_counter() {
 	head -c 24000000 /dev/urandom > r
 	gzip -1 -c r > r.gz
 	mkdir tmp
-	TMPDIR="$T/tmp" WD_SOFT_FAULT=vanish=300 held_run r.gz d.json \
+	TMPDIR="$T/tmp" WD_SOFT_FAULT=vanish=300 held_run r.gz d.json inflate \
 		"c.get('errors',0) >= 1" -d
 	[ "$rc" -eq 0 ]
 	cmp out r
