@@ -14,7 +14,7 @@
 #include "wd.h"
 #include "wd_comp.h"
 #include "wd_ring.h"
-#include "wd_stats.h"
+#include "alg_counter.h"
 #include "comp_data.h"
 
 #define CORPUS	(3u << 20)
@@ -269,33 +269,6 @@ static void test_oneshot(void)
 	free(back);
 }
 
-struct alg_bytes {
-	const char *alg;
-	uint64_t in;
-};
-
-static int find_alg_bytes(const struct wd_stats_file *f, void *arg)
-{
-	struct alg_bytes *b = arg;
-	int i;
-
-	if (f->pid != getpid())
-		return 0;
-	for (i = 0; i < WD_STATS_MAX_ALGS; i++)
-		if (f->algs[i].state == 2 && !strcmp(f->algs[i].name, b->alg))
-			b->in = f->algs[i].c[WD_ALG_BYTES_IN];
-	return 1;
-}
-
-/* This process's bytes-in counter of alg, as wdctl reads it. */
-static uint64_t bytes_in(const char *alg)
-{
-	struct alg_bytes b = { alg, 0 };
-
-	wd_stats_scan(find_alg_bytes, &b);
-	return b.in;
-}
-
 /*
  * A raw stream primed with a dictionary: zlib inflates it with the same
  * dictionary, and the deflate counters count the data, not the dictionary
@@ -316,7 +289,7 @@ static void test_dict(void)
 		ok(0, "raw deflate session opens");
 		return;
 	}
-	before = bytes_in("deflate");
+	before = alg_counter("deflate", WD_ALG_BYTES_IN);
 	ret = wd_comp_sess_set_dict(c, corpus, dict_len);
 	r.src = corpus + dict_len;
 	r.src_len = len;
@@ -337,9 +310,9 @@ static void test_dict(void)
 	   "raw stream primed with 32 KiB: zlib inflates it with the dictionary (%d, %d)",
 	   ret, zret);
 	inflateEnd(&zs);
-	ok(bytes_in("deflate") - before == len,
+	ok(alg_counter("deflate", WD_ALG_BYTES_IN) - before == len,
 	   "deflate bytes-in counts the %zu bytes of data, not the dictionary (got %llu)",
-	   len, (unsigned long long)(bytes_in("deflate") - before));
+	   len, (unsigned long long)(alg_counter("deflate", WD_ALG_BYTES_IN) - before));
 	wd_comp_sess_free(c);
 	free(out);
 	free(back);

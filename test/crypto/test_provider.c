@@ -28,7 +28,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include "wd.h"
-#include "wd_stats.h"
+#include "alg_counter.h"
 #include "tap.h"
 
 static OSSL_LIB_CTX *wdctx;
@@ -36,32 +36,6 @@ static OSSL_LIB_CTX *wdctx;
 
 /* ------------------------------------------------------------------ */
 /* counters of this process                                            */
-
-struct count_req {
-	const char *alg;
-	uint64_t c[WD_ALG_NR_COUNTERS];
-};
-
-static int count_cb(const struct wd_stats_file *f, void *arg)
-{
-	struct count_req *r = arg;
-	int i;
-
-	if (f->pid != getpid())
-		return 0;
-	for (i = 0; i < WD_STATS_MAX_ALGS; i++)
-		if (f->algs[i].state == 2 && !strcmp(f->algs[i].name, r->alg))
-			memcpy(r->c, f->algs[i].c, sizeof(r->c));
-	return 1;
-}
-
-static uint64_t counter(const char *alg, enum wd_alg_counter c)
-{
-	struct count_req r = { .alg = alg };
-
-	wd_stats_scan(count_cb, &r);
-	return r.c[c];
-}
 
 static size_t rnd(size_t n)
 {
@@ -336,7 +310,7 @@ static void check_tls_padding(EVP_PKEY *def, EVP_PKEY *wd)
 	};
 	EVP_PKEY_CTX *pw = EVP_PKEY_CTX_new_from_pkey(wdctx, wd, WDQ);
 	EVP_PKEY_CTX *pd = EVP_PKEY_CTX_new_from_pkey(NULL, def, NULL);
-	uint64_t before = counter("rsa-decrypt", WD_ALG_OFFLOADED);
+	uint64_t before = alg_counter("rsa-decrypt", WD_ALG_OFFLOADED);
 	int ok1;
 
 	RAND_bytes(pms, sizeof(pms));
@@ -361,7 +335,7 @@ static void check_tls_padding(EVP_PKEY *def, EVP_PKEY *wd)
 	      EVP_PKEY_decrypt(pw, m1, &l1, c, cl) > 0;
 	ok(ok1 && l1 == 48 && memcmp(m1, pms, 48),
 	   "TLS pre-master with a wrong version: 48 random bytes, no error");
-	ok(counter("rsa-decrypt", WD_ALG_OFFLOADED) == before + 2,
+	ok(alg_counter("rsa-decrypt", WD_ALG_OFFLOADED) == before + 2,
 	   "both TLS pre-master decryptions went through a queue");
 	EVP_PKEY_CTX_free(pw);
 	EVP_PKEY_CTX_free(pd);
@@ -370,7 +344,7 @@ static void check_tls_padding(EVP_PKEY *def, EVP_PKEY *wd)
 static void check_keygen(void)
 {
 	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(wdctx, "RSA", WDQ);
-	uint64_t before = counter("rsa-keygen", WD_ALG_OFFLOADED);
+	uint64_t before = alg_counter("rsa-keygen", WD_ALG_OFFLOADED);
 	EVP_PKEY *k = NULL, *def = NULL;
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *dc;
@@ -379,7 +353,7 @@ static void check_keygen(void)
 	ok1 = pc && EVP_PKEY_keygen_init(pc) > 0 &&
 	      EVP_PKEY_CTX_set_rsa_keygen_bits(pc, 2048) > 0 &&
 	      EVP_PKEY_generate(pc, &k) > 0 && EVP_PKEY_get_bits(k) == 2048;
-	ok(ok1 && counter("rsa-keygen", WD_ALG_OFFLOADED) == before + 1,
+	ok(ok1 && alg_counter("rsa-keygen", WD_ALG_OFFLOADED) == before + 1,
 	   "wd generates a 2048-bit key on a queue");
 	/* the key moves to the default provider and passes its checks */
 	ok1 = k && EVP_PKEY_todata(k, EVP_PKEY_KEYPAIR, &params) > 0;
@@ -573,7 +547,7 @@ static void check_aes_all(void)
 	};
 	unsigned char *in = malloc(MAXLEN + 32), *o1 = malloc(MAXLEN + 32);
 	unsigned char *o2 = malloc(MAXLEN + 32);
-	uint64_t before = counter("aes-gcm", WD_ALG_OFFLOADED);
+	uint64_t before = alg_counter("aes-gcm", WD_ALG_OFFLOADED);
 	unsigned char key[16] = { 1 }, iv[16] = { 2 };
 	size_t i, r;
 	int n;
@@ -588,7 +562,7 @@ static void check_aes_all(void)
 	RAND_bytes(in, 65536);
 	n = cipher_once(wdctx, WDQ, "AES-128-GCM", 1, key, iv, 12, NULL, 0, o2, in,
 			65536, o1, 0);
-	ok(n == 65536 && counter("aes-gcm", WD_ALG_OFFLOADED) > before,
+	ok(n == 65536 && alg_counter("aes-gcm", WD_ALG_OFFLOADED) > before,
 	   "aes-gcm of 64 KiB counted as offloaded");
 
 	/* CBC with a broken last block: bad decrypt on the error stack */
@@ -735,10 +709,10 @@ static void check_fork(EVP_PKEY *def, EVP_PKEY *wd)
 	do_sign(NULL, NULL, def, &p, tbs, 32, s2, &l2);
 	pid = fork();
 	if (pid == 0) {
-		uint64_t before = counter("rsa-sign", WD_ALG_OFFLOADED);
+		uint64_t before = alg_counter("rsa-sign", WD_ALG_OFFLOADED);
 		int good = do_sign(wdctx, WDQ, wd, &p, tbs, 32, s1, &l1) &&
 			   l1 == l2 && !memcmp(s1, s2, l1) &&
-			   counter("rsa-sign", WD_ALG_OFFLOADED) == before + 1;
+			   alg_counter("rsa-sign", WD_ALG_OFFLOADED) == before + 1;
 
 		_exit(good ? 0 : 1);
 	}
@@ -796,8 +770,8 @@ int main(void)
 		tap_bail("cannot load wd.so from the build tree");
 	}
 	unlink(cnf);
-	sign0 = counter("rsa-sign", WD_ALG_OFFLOADED);
-	dec0 = counter("rsa-decrypt", WD_ALG_OFFLOADED);
+	sign0 = alg_counter("rsa-sign", WD_ALG_OFFLOADED);
+	dec0 = alg_counter("rsa-decrypt", WD_ALG_OFFLOADED);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		def[i] = EVP_RSA_gen((unsigned int)sizes[i]);
 		wd[i] = def[i] ? to_wd(def[i]) : NULL;
@@ -809,11 +783,11 @@ int main(void)
 		check_rsa_sign(def[i], wd[i], sizes[i]);
 		check_rsa_crypt(def[i], wd[i], sizes[i]);
 	}
-	ok(counter("rsa-sign", WD_ALG_OFFLOADED) > sign0 &&
-	   counter("rsa-decrypt", WD_ALG_OFFLOADED) > dec0,
+	ok(alg_counter("rsa-sign", WD_ALG_OFFLOADED) > sign0 &&
+	   alg_counter("rsa-decrypt", WD_ALG_OFFLOADED) > dec0,
 	   "signatures and decryptions were counted as offloaded (%llu, %llu)",
-	   (unsigned long long)(counter("rsa-sign", WD_ALG_OFFLOADED) - sign0),
-	   (unsigned long long)(counter("rsa-decrypt", WD_ALG_OFFLOADED) - dec0));
+	   (unsigned long long)(alg_counter("rsa-sign", WD_ALG_OFFLOADED) - sign0),
+	   (unsigned long long)(alg_counter("rsa-decrypt", WD_ALG_OFFLOADED) - dec0));
 	check_digest_sign(def[1], wd[1]);
 	check_key_ops(def[1], wd[1]);
 	check_rsa_pss_key();

@@ -19,6 +19,7 @@
 #include "tap.h"
 #include "wd.h"
 #include "wd_stats.h"
+#include "alg_counter.h"
 
 /* ASan reserves terabytes of shadow memory: RLIMIT_AS cannot work there. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -160,35 +161,6 @@ static inline void hog_free(void *list)
 		free(list);
 		list = next;
 	}
-}
-
-/* Counter c of algorithm alg in this process's stats file (0 if none). */
-struct harden_count {
-	const char *alg;
-	uint64_t c[WD_ALG_NR_COUNTERS];
-};
-
-static inline int harden_count_cb(const struct wd_stats_file *f, void *arg)
-{
-	struct harden_count *r = arg;
-	int i;
-
-	if (f->pid != getpid())
-		return 0;
-	for (i = 0; i < WD_STATS_MAX_ALGS; i++)
-		if (f->algs[i].state == 2 && !strcmp(f->algs[i].name, r->alg))
-			memcpy(r->c, f->algs[i].c, sizeof(r->c));
-	return 1;
-}
-
-static inline uint64_t alg_counter(const char *alg, enum wd_alg_counter c)
-{
-	struct harden_count r;
-
-	memset(&r, 0, sizeof(r));
-	r.alg = alg;
-	wd_stats_scan(harden_count_cb, &r);
-	return r.c[c];
 }
 
 #endif /* HARDEN_H */
