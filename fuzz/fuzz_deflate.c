@@ -11,37 +11,24 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <zlib.h>
 #include "fuzz_util.h"
+#include "fuzz_zlib.h"
 
 #define MAX_CALLS	200000
 #define OPS_MAX		16
 
-static struct {
-	int (*inflateInit2_)(z_streamp, int, const char *, int);
-	int (*inflate)(z_streamp, int);
-	int (*inflateEnd)(z_streamp);
-} real;
+static struct fz_zlib real;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	void *h;
-
 	(void)argc;
 	(void)argv;
 	fz_env();
 	setenv("WD_ZLIB", "force", 0);
 	setenv("WD_ZLIB_PARALLEL", "2", 0);
 	setenv("WD_ZLIB_CHUNK", "4096", 0);	/* several chunks per input */
-	h = dlopen(SYSTEM_LIBZ, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		fprintf(stderr, "fuzz_deflate: cannot load %s\n", SYSTEM_LIBZ);
-		exit(1);
-	}
-	*(void **)&real.inflateInit2_ = dlsym(h, "inflateInit2_");
-	*(void **)&real.inflate = dlsym(h, "inflate");
-	*(void **)&real.inflateEnd = dlsym(h, "inflateEnd");
+	fz_zlib_load(&real, "fuzz_deflate");
 	return 0;
 }
 

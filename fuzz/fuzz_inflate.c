@@ -15,37 +15,24 @@
  */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <zlib.h>
 #include "fuzz_util.h"
+#include "fuzz_zlib.h"
 
 #define OUT_CAP		(512u << 10)
 #define MAX_CALLS	20000
 
-static struct {
-	int (*inflateInit2_)(z_streamp, int, const char *, int);
-	int (*inflate)(z_streamp, int);
-	int (*inflateEnd)(z_streamp);
-} real;
+static struct fz_zlib real;
 
 static uint8_t *out_shim, *out_real;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	void *h;
-
 	(void)argc;
 	(void)argv;
 	fz_env();
 	setenv("WD_ZLIB", "force", 0);
-	h = dlopen(SYSTEM_LIBZ, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		fprintf(stderr, "fuzz_inflate: cannot load %s\n", SYSTEM_LIBZ);
-		exit(1);
-	}
-	*(void **)&real.inflateInit2_ = dlsym(h, "inflateInit2_");
-	*(void **)&real.inflate = dlsym(h, "inflate");
-	*(void **)&real.inflateEnd = dlsym(h, "inflateEnd");
+	fz_zlib_load(&real, "fuzz_inflate");
 	out_shim = malloc(OUT_CAP);
 	out_real = malloc(OUT_CAP);
 	return 0;
