@@ -48,7 +48,10 @@ setup() {
 # stays on the device, and the queue counters show the refusals.
 @test "compression on a queue that is often full: retried on the device, refusals counted" {
 	mkfile 12000000 s
-	WD_SOFT_FAULT=busy=2 held_run s c.json deflate "c.get('offloaded',0) >= 1" -c
+	# every 2nd send is refused: once 4 MB went through (4 pieces or more,
+	# a send each at least), a refusal has been counted; waiting for the
+	# first stream only raced with it
+	WD_SOFT_FAULT=busy=2 held_run s c.json deflate "c.get('bytes_in',0) >= 4000000" -c
 	[ "$rc" -eq 0 ]
 	gzip -dc out | cmp - s
 	[ "$seen" -eq 1 ] || { cat c.json; false; }
