@@ -85,6 +85,24 @@ static int inflate_all(int shim, int wbits, const uint8_t *in, size_t len,
 }
 
 /* Shim deflate with random in/out pieces and flushes. */
+/* Stock zlib's level-6 stream of in[len] with window bits wbits; its size. */
+static size_t real_compress(int wbits, const uint8_t *in, size_t len, uint8_t *out,
+			    size_t cap)
+{
+	z_stream zs = { 0 };
+	size_t n;
+
+	real.deflateInit2_(&zs, 6, Z_DEFLATED, wbits, 8, 0, ZLIB_VERSION, (int)sizeof(zs));
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	real.deflate(&zs, Z_FINISH);
+	n = zs.total_out;
+	real.deflateEnd(&zs);
+	return n;
+}
+
 static long shim_deflate(int level, int wbits, int mem, int strategy,
 			 const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 			 int flushes, uLong *adler)
@@ -378,18 +396,9 @@ static void test_bad_input(void)
 	int wb[] = { 15, 31, -15, 47 }, i, agree = 0, cases = 0;
 
 	for (i = 0; i < 4; i++) {
-		z_stream zs = { 0 };
 		int k;
 
-		real.deflateInit2_(&zs, 6, Z_DEFLATED, wb[i] == 47 ? 31 : wb[i], 8, 0,
-				   ZLIB_VERSION, (int)sizeof(zs));
-		zs.next_in = corpus;
-		zs.avail_in = (uInt)len;
-		zs.next_out = z;
-		zs.avail_out = (uInt)cap;
-		real.deflate(&zs, Z_FINISH);
-		c = zs.total_out;
-		real.deflateEnd(&zs);
+		c = real_compress(wb[i] == 47 ? 31 : wb[i], corpus, len, z, cap);
 		for (k = 0; k < 6; k++) {
 			size_t blen = c;
 			int r1, r2;
@@ -556,17 +565,7 @@ static void test_truncated_blocks(void)
 	   "a bad block header fed in pieces: zlib's error as soon as zlib sees it");
 	/* every cut of real streams within their first dynamic block header */
 	for (w = 0; w < 3; w++) {
-		z_stream zs = { 0 };
-
-		real.deflateInit2_(&zs, 6, Z_DEFLATED, wb[w], 8, 0, ZLIB_VERSION,
-				   (int)sizeof(zs));
-		zs.next_in = corpus;
-		zs.avail_in = 60000;
-		zs.next_out = z;
-		zs.avail_out = (uInt)cap;
-		real.deflate(&zs, Z_FINISH);
-		c = zs.total_out;
-		real.deflateEnd(&zs);
+		c = real_compress(wb[w], corpus, 60000, z, cap);
 		for (n = 1; n < 200 && n < c; n++) {
 			int r1 = inflate_pieces(1, wb[w], z, n, 0, 0);
 			int r2 = inflate_pieces(0, wb[w], z, n, 0, 0);
@@ -582,21 +581,13 @@ static void test_truncated_blocks(void)
 	   agree, cases);
 	/* a gzip member with a bad CRC, cut in its trailer (fuzz: gzip-bad-trailer-in-pieces) */
 	{
-		z_stream zs = { 0 };
 		static const uint8_t fz[] = {
 			0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
 			0x0b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 		};
 
 		agree = cases = 0;
-		real.deflateInit2_(&zs, 6, Z_DEFLATED, 31, 8, 0, ZLIB_VERSION, (int)sizeof(zs));
-		zs.next_in = corpus;
-		zs.avail_in = 5000;
-		zs.next_out = z;
-		zs.avail_out = (uInt)cap;
-		real.deflate(&zs, Z_FINISH);
-		c = zs.total_out;
-		real.deflateEnd(&zs);
+		c = real_compress(31, corpus, 5000, z, cap);
 		z[c - 8] ^= 0x40;	/* the CRC's first byte */
 		for (n = c - 8; n <= c; n++) {
 			cases++;
