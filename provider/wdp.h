@@ -45,6 +45,7 @@ struct wdp_ctx {
 	int offload;			/* 0: everything in software */
 	int load_default;		/* load "default" beside wd (default 1) */
 	OSSL_FUNC_core_get_libctx_fn *get_libctx;
+	OSSL_FUNC_provider_free_fn *core_provider_free;	/* wdp_teardown */
 	OSSL_PROVIDER *loaded_default;	/* the default provider wd loaded */
 	EVP_SIGNATURE *sw_sig;		/* the default provider's RSA, for */
 	EVP_ASYM_CIPHER *sw_asym;	/* its parameter tables */
