@@ -71,6 +71,7 @@ struct wd_qp {
 	uint32_t sq_idx;		/* next submission index */
 	uint32_t cq_idx;		/* next completion index */
 	uint32_t inflight;
+	int64_t wait_est_ns;		/* how long waits take (wd_wait_cq) */
 
 	/* tags: a slot per request in flight; tag = slot | generation << 32 */
 	struct wd_msg **slot_msg;

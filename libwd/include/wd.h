@@ -27,6 +27,10 @@
  *   WD_SOFT_ENGINES  number of soft engine threads (default: online CPUs).
  *   WD_SOFT_SPIN_US  how long an idle soft engine polls before it sleeps
  *                    (default 200).
+ *   WD_RECV_SPIN_MAX_US  how long wd_recv_sync() may poll, yielding, for a
+ *                    queue with one request in flight whose requests take
+ *                    about that long or less, before it sleeps (default
+ *                    2000; 0: 20 us only, then sleep).
  *   WD_SYSFS_CLASS   where kernel devices are looked for
  *                    (default /sys/class/uacce).
  *   WD_STATS_DIR     where per-process counter files live (default /dev/shm);
