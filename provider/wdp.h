@@ -58,9 +58,10 @@ struct wdp_ctx {
 
 /*
  * wdp_run - run msg on a queue of this process and wait for it. Inside an
- * OpenSSL ASYNC job the request is handed to the process's completion
- * threads and the job pauses (its wait fd becomes readable on completion);
- * outside one, the calling thread borrows a queue and waits itself.
+ * OpenSSL ASYNC job the job pauses until a completion thread has seen the
+ * answer (its wait fd becomes readable then): RSA is handed to a reaper,
+ * AES is sent on a borrowed queue whose answer the waiter watches.
+ * Outside a job, the calling thread borrows a queue and waits itself.
  * rsa_key: a formatted RSA key, to use the queue's key cache session.
  * Returns 0 with msg->status filled, or a negative errno when no queue
  * could take it (the caller falls back to software).
@@ -79,7 +80,10 @@ struct wdp_lease {
 	void *slot;			/* pool internal */
 };
 int wdp_lease_get(struct wdp_lease *l, const char *alg);
-/* Send msg on the leased queue and wait: 0 with msg->status, or -errno. */
+/*
+ * Send msg on the leased queue and wait: 0 with msg->status, or -errno.
+ * Inside an ASYNC job the job pauses while the waiter watches the queue.
+ */
 int wdp_lease_run(struct wdp_lease *l, struct wd_msg *msg);
 void wdp_lease_put(struct wdp_lease *l);
 

@@ -9,10 +9,16 @@
  * a generation), and a thread borrows one for the length of an operation.
  *
  * ASYNC jobs (openssl speed -async_jobs, SSL_MODE_ASYNC) must not block:
- * a job hands its request to a completion thread, which owns a queue of its
- * own, sends, sleeps until the device answers, and then makes the job's wait
- * fd (an eventfd) readable so that the application resumes the job. One
- * completion thread per soft engine (CPU) keeps every engine busy.
+ * an operation submits, pauses the job, and a completion thread makes the
+ * job's wait fd (an eventfd) readable when the device has answered, so that
+ * the application resumes the job. Two kinds of completion thread:
+ *  - reapers, for RSA: the job hands its request over, and a reaper sends it
+ *    on a queue of its own and sleeps until the device answers. One reaper
+ *    per soft engine (CPU) keeps every engine busy.
+ *  - the waiter, for AES: the request must go on the queue the operation
+ *    holds (a stream's device context lives on its leased queue; a
+ *    stateless request wants a queue opened for its own algorithm), so the
+ *    job sends it there itself and hands the waiter only the wait.
  */
 #include <errno.h>
 #include <poll.h>
@@ -58,6 +64,7 @@ static atomic_uint pool_gen;
 
 struct async_op {
 	struct wd_msg *msg;
+	struct wd_queue *q;		/* waiter: the queue msg was sent on */
 	int efd;
 	int result;
 	int rsa_cache;
@@ -80,18 +87,33 @@ static int nr_reapers;
 static atomic_uint reaper_next;
 static int async_key;		/* its address names our wait fd */
 
+/* The waiter (see waiter_main) */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct async_op *head, *tail;	/* handed over, not yet watched */
+	int idle;			/* sleeping on cond */
+	atomic_int running;		/* its thread exists in this process */
+} waiter = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
 static void wdp_atfork_child(void)
 {
 	/* another thread may have held them at fork time */
 	pthread_mutex_init(&pool_lock, NULL);
 	pthread_mutex_init(&reaper_lock, NULL);
+	pthread_mutex_init(&waiter.lock, NULL);
+	pthread_cond_init(&waiter.cond, NULL);
 	/*
 	 * Inherited queues are dead here and the completion threads do not
-	 * exist: forget them (their memory is the parent's business).
+	 * exist: forget them (their memory is the parent's business), and the
+	 * operations handed to them, which belong to the parent's jobs.
 	 */
 	memset(pool_free, 0, sizeof(pool_free));
 	pool_open = 0;
 	nr_reapers = 0;
+	waiter.head = waiter.tail = NULL;
+	waiter.idle = 0;
+	atomic_store(&waiter.running, 0);
 	atomic_fetch_add(&pool_gen, 1);
 }
 
@@ -199,16 +221,23 @@ static void rsa_cache_set(struct wd_queue *q, uint32_t *ctx, struct wd_msg *msg)
 	msg->ctx_id = *ctx;
 }
 
+/*
+ * Done first, then the wake-up: a job resumed by its fd always finds done
+ * set (the other order had the application resume it over and over while
+ * this thread, preempted by the woken one, had yet to set done). After done
+ * op may vanish; the fd stays open until the job has read this wake-up
+ * (job_wait), so it is not closed, or reused, under the write.
+ */
 static void async_complete(struct async_op *op, int result)
 {
 	uint64_t one = 1;
 	int fd = op->efd;
+	ssize_t w;
 
 	op->result = result;
-	/* after done is set the op may vanish: nothing touches it after */
-	atomic_store(&op->done, 1);
-	if (write(fd, &one, sizeof(one)) < 0)
-		return;	/* the counter is full: it is readable anyway */
+	atomic_store_explicit(&op->done, 1, memory_order_release);
+	w = write(fd, &one, sizeof(one));
+	(void)w;	/* fails only when the counter is full: readable anyway */
 }
 
 static void *reaper_main(void *arg)
@@ -308,6 +337,91 @@ static struct reaper *reaper_pick(void)
 	return reapers[atomic_fetch_add(&reaper_next, 1) % n];
 }
 
+/*
+ * The waiter: one thread that watches the queues ASYNC jobs sent AES
+ * requests on. It takes each answer with a non-blocking wd_recv, so it may
+ * watch any number of queues; when none has answered it sleeps in the
+ * oldest one's wd_recv_timeout (a device answers mostly in order, so the
+ * others are then close behind), for at most a millisecond, so that a newer
+ * answer or a new hand-over is not left waiting behind a slow request. The
+ * job does not touch its queue until done is set: one thread at a time, as
+ * libwd requires. One thread and not one per request: on the soft device a
+ * thread waiting in wd_recv_sync polls first, beside the engines it waits
+ * for, and 8 jobs would mean 8 of them on 2 CPUs.
+ */
+static int waiter_answer(struct async_op *op, int ret, void *m)
+{
+	if (ret == 1)
+		return m == op->msg ? 0 : -EIO;
+	return ret;
+}
+
+static void *waiter_main(void *arg)
+{
+	struct async_op *watch = NULL, **pp, *op;
+	int answered, ret;
+	void *m;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&waiter.lock);
+		while (!waiter.head && !watch) {
+			waiter.idle = 1;
+			pthread_cond_wait(&waiter.cond, &waiter.lock);
+			waiter.idle = 0;
+		}
+		/* the new ones behind those already watched: oldest first */
+		for (pp = &watch; *pp; pp = &(*pp)->next)
+			;
+		*pp = waiter.head;
+		waiter.head = waiter.tail = NULL;
+		pthread_mutex_unlock(&waiter.lock);
+
+		answered = 0;
+		for (pp = &watch; (op = *pp) != NULL;) {
+			ret = wd_recv(op->q, &m);
+			if (ret == -EAGAIN) {
+				pp = &op->next;
+				continue;
+			}
+			*pp = op->next;	/* op is the job's once completed */
+			async_complete(op, waiter_answer(op, ret, m));
+			answered = 1;
+		}
+		if (answered || !watch)
+			continue;
+		op = watch;
+		ret = wd_recv_timeout(op->q, &m, 1);
+		if (ret != -ETIMEDOUT) {
+			watch = op->next;
+			async_complete(op, waiter_answer(op, ret, m));
+		}
+	}
+	return NULL;
+}
+
+/* Start the waiter of this process if need be; 0 when it cannot run. */
+static int waiter_start(void)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	int ok = 1;
+
+	if (atomic_load(&waiter.running))
+		return 1;
+	pthread_once(&atfork_once, wdp_atfork_register);
+	pthread_mutex_lock(&waiter.lock);
+	if (!atomic_load(&waiter.running)) {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		ok = pthread_create(&th, &attr, waiter_main, NULL) == 0;
+		pthread_attr_destroy(&attr);
+		atomic_store(&waiter.running, ok);
+	}
+	pthread_mutex_unlock(&waiter.lock);
+	return ok;
+}
+
 static void wait_fd_cleanup(ASYNC_WAIT_CTX *ctx, const void *key, OSSL_ASYNC_FD fd,
 			    void *custom)
 {
@@ -339,11 +453,35 @@ static int job_wait_fd(ASYNC_JOB *job)
 	return fd;
 }
 
+/* Pause the job until a completion thread is done with op. */
+static int job_wait(struct async_op *op)
+{
+	struct pollfd p = { .fd = op->efd, .events = POLLIN };
+	uint64_t v;
+	int tries;
+
+	while (!atomic_load_explicit(&op->done, memory_order_acquire)) {
+		if (!ASYNC_pause_job())
+			poll(&p, 1, 10);	/* cannot pause: wait for the fd here */
+	}
+	/*
+	 * Consume the wake-up so the fd is quiet until the next operation.
+	 * Resumed by the application without it (its own loop, another fd),
+	 * the job waits for it here: the write follows done at once.
+	 */
+	for (tries = 0; tries < 10; tries++) {
+		if (read(op->efd, &v, sizeof(v)) == sizeof(v) || errno != EAGAIN)
+			break;
+		poll(&p, 1, 100);
+	}
+	return op->result;
+}
+
+/* RSA in a job: a reaper sends msg on its queue and waits. */
 static int run_async(ASYNC_JOB *job, struct wd_msg *msg, int rsa_cache)
 {
 	struct async_op op = { .msg = msg, .rsa_cache = rsa_cache };
 	struct reaper *r;
-	uint64_t v;
 
 	op.efd = job_wait_fd(job);
 	if (op.efd < 0)
@@ -361,18 +499,38 @@ static int run_async(ASYNC_JOB *job, struct wd_msg *msg, int rsa_cache)
 	if (r->idle)
 		pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
-	while (!atomic_load(&op.done)) {
-		if (!ASYNC_pause_job()) {
-			/* cannot pause: wait for the fd here */
-			struct pollfd p = { .fd = op.efd, .events = POLLIN };
+	return job_wait(&op);
+}
 
-			poll(&p, 1, 10);
-		}
-	}
-	/* consume the wake-up so the fd is quiet until the next operation */
-	if (read(op.efd, &v, sizeof(v)) < 0)
-		v = 0;
-	return op.result;
+/*
+ * AES in a job: send msg on q, which the caller holds, and let the waiter
+ * wait for it. An error before the send leaves nothing in flight: the
+ * caller falls back to software as for any queue error.
+ */
+static int run_held_async(ASYNC_JOB *job, struct wd_queue *q, struct wd_msg *msg)
+{
+	struct async_op op = { .msg = msg, .q = q };
+	int ret;
+
+	op.efd = job_wait_fd(job);
+	if (op.efd < 0)
+		return -ENOMEM;
+	if (!waiter_start())
+		return -EAGAIN;
+	ret = wd_send(q, msg);
+	if (ret)
+		return ret;
+	/* from here until done, q is the waiter's */
+	pthread_mutex_lock(&waiter.lock);
+	if (waiter.tail)
+		waiter.tail->next = &op;
+	else
+		waiter.head = &op;
+	waiter.tail = &op;
+	if (waiter.idle)
+		pthread_cond_signal(&waiter.cond);
+	pthread_mutex_unlock(&waiter.lock);
+	return job_wait(&op);
 }
 
 int wdp_run(struct wd_msg *msg, int rsa_cache)
@@ -381,7 +539,7 @@ int wdp_run(struct wd_msg *msg, int rsa_cache)
 	struct pool_slot *s;
 	int ret;
 
-	if (job)
+	if (job && msg->opcode == WD_OP_RSA)
 		return run_async(job, msg, rsa_cache);
 	s = slot_get(msg->opcode == WD_OP_RSA ? 0 : pool_kind(
 		wd_cipher_alg_name(((const struct wd_cipher_param *)msg->param)->mode)));
@@ -389,7 +547,8 @@ int wdp_run(struct wd_msg *msg, int rsa_cache)
 		return -ENODEV;
 	if (rsa_cache)
 		rsa_cache_set(&s->q, &s->rsa_ctx, msg);
-	ret = queue_run(&s->q, msg);
+	/* in a job the slot stays borrowed while the job is paused */
+	ret = job ? run_held_async(job, &s->q, msg) : queue_run(&s->q, msg);
 	slot_put(s);
 	return ret;
 }
@@ -416,10 +575,13 @@ int wdp_lease_get(struct wdp_lease *l, const char *alg)
 
 int wdp_lease_run(struct wdp_lease *l, struct wd_msg *msg)
 {
+	ASYNC_JOB *job;
+
 	if (!l->slot || l->gen != atomic_load(&pool_gen))
 		return -EPERM;	/* a stream begun before fork() */
 	msg->ctx_id = l->ctx_id;
-	return queue_run(l->q, msg);
+	job = ASYNC_get_current_job();
+	return job ? run_held_async(job, l->q, msg) : queue_run(l->q, msg);
 }
 
 void wdp_lease_put(struct wdp_lease *l)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <openssl/async.h>
@@ -378,7 +379,10 @@ static void check_keygen(void)
 
 #define MAXLEN	(96 * 1024)
 
-/* Run a whole message through ctx in random updates; bytes out or -1. */
+/*
+ * Run a whole message through ctx: split 0 in one update, 1 in random
+ * updates, more in updates of split bytes. Bytes out or -1.
+ */
 static int run_cipher(EVP_CIPHER_CTX *ctx, const unsigned char *in, size_t len,
 		      unsigned char *out, int split)
 {
@@ -386,7 +390,10 @@ static int run_cipher(EVP_CIPHER_CTX *ctx, const unsigned char *in, size_t len,
 	int total = 0, l;
 
 	while (off < len) {
-		size_t piece = split ? 1 + rnd(len - off) : len - off;
+		size_t piece = split > 1 ? (size_t)split : split ? 1 + rnd(len - off) : len - off;
+
+		if (piece > len - off)
+			piece = len - off;
 
 		if (!EVP_CipherUpdate(ctx, out + total, &l, in + off, (int)piece))
 			return -1;
@@ -652,6 +659,214 @@ static void check_async(EVP_PKEY *def, EVP_PKEY *wd)
 	   "4 ASYNC jobs sign on queues (paused %d times): same bytes as default", pauses);
 }
 
+/*
+ * AES in ASYNC jobs: each job encrypts its own 64 KiB with AES-128-GCM and
+ * AES-256-CBC, whole and as a stream of 16 KiB + 5 updates (each update
+ * above the test's threshold, so each is a request on the stream's leased
+ * queue), and with AES-128-XTS (a stateless request on a borrowed queue).
+ * The jobs pause on every request and are resumed when their wait fd
+ * becomes readable, as openssl speed -async_jobs does.
+ */
+#define AJ_JOBS		4
+#define AJ_LEN		65536
+#define AJ_PIECE	(16384 + 5)
+
+enum { AJ_GCM, AJ_GCM_SPLIT, AJ_CBC, AJ_CBC_SPLIT, AJ_XTS, AJ_NR };
+
+static const struct {
+	const char *name;
+	size_t ivlen;
+	int split;
+} aj_ops[AJ_NR] = {
+	{ "AES-128-GCM", 12, 0 }, { "AES-128-GCM", 12, AJ_PIECE },
+	{ "AES-256-CBC", 16, 0 }, { "AES-256-CBC", 16, AJ_PIECE },
+	{ "AES-128-XTS", 16, 0 },
+};
+
+struct aes_job {
+	const unsigned char *key, *iv, *aad, *in;
+	unsigned char out[AJ_NR][AJ_LEN + 16], tag[AJ_NR][16];
+	int n[AJ_NR];
+	int pauses;
+};
+
+static int job_aes(void *varg)
+{
+	struct aes_job *a = *(struct aes_job **)varg;
+	int i;
+
+	for (i = 0; i < AJ_NR; i++)
+		a->n[i] = cipher_once(wdctx, WDQ, aj_ops[i].name, 1, a->key, a->iv,
+				      aj_ops[i].ivlen, a->aad, 13, a->tag[i], a->in, AJ_LEN,
+				      a->out[i], aj_ops[i].split);
+	return 1;
+}
+
+/* Run the jobs to the end, resuming each when its wait fd is readable. */
+static int run_jobs(struct aes_job *a, int njobs)
+{
+	ASYNC_JOB *jobs[AJ_JOBS] = { 0 };
+	ASYNC_WAIT_CTX *w[AJ_JOBS];
+	struct pollfd pfd[AJ_JOBS];
+	int i, n, ret, jret, running = 0, good = 1;
+	struct aes_job *ap;
+
+	for (i = 0; i < njobs; i++) {
+		w[i] = ASYNC_WAIT_CTX_new();
+		ap = &a[i];
+		ret = ASYNC_start_job(&jobs[i], w[i], &jret, job_aes, &ap, sizeof(ap));
+		if (ret == ASYNC_PAUSE) {
+			a[i].pauses++;
+			running++;
+		} else {
+			jobs[i] = NULL;
+			good &= ret == ASYNC_FINISH;
+		}
+	}
+	while (running > 0 && good) {
+		for (i = n = 0; i < njobs; i++) {
+			OSSL_ASYNC_FD fd;
+			size_t nfds = 1;
+
+			if (!jobs[i])
+				continue;
+			if (!ASYNC_WAIT_CTX_get_all_fds(w[i], &fd, &nfds) || nfds != 1) {
+				good = 0;	/* paused without a wait fd */
+				break;
+			}
+			pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		}
+		/* a wait fd that never becomes readable fails the test */
+		if (!good || poll(pfd, (nfds_t)n, 5000) <= 0) {
+			good = 0;
+			break;
+		}
+		for (i = n = 0; i < njobs; i++) {
+			if (!jobs[i] || !(pfd[n++].revents & POLLIN))
+				continue;
+			ret = ASYNC_start_job(&jobs[i], w[i], &jret, job_aes, NULL, 0);
+			if (ret == ASYNC_PAUSE) {
+				a[i].pauses++;
+				continue;
+			}
+			good &= ret == ASYNC_FINISH;
+			jobs[i] = NULL;
+			running--;
+		}
+	}
+	for (i = 0; i < njobs; i++)
+		ASYNC_WAIT_CTX_free(w[i]);
+	return good;
+}
+
+/* What a run of the AES jobs gave. */
+struct aj_result {
+	int ran;		/* every job finished, every wait fd woke */
+	int same;		/* messages equal to the default provider's */
+	int paused;		/* jobs that paused at least once a message */
+	int pauses[AJ_JOBS];
+	uint64_t offloaded[3];	/* aes-gcm, aes-cbc, aes-xts */
+};
+
+static int async_aes(struct aj_result *r)
+{
+	static const char *const algs[] = { "aes-gcm", "aes-cbc", "aes-xts" };
+	unsigned char key[64], iv[16], aad[13], ref[AJ_LEN + 16], tag[16];
+	unsigned char *in = malloc((size_t)AJ_JOBS * AJ_LEN);
+	struct aes_job *a = calloc(AJ_JOBS, sizeof(*a));
+	int i, j, n;
+
+	memset(r, 0, sizeof(*r));
+	if (!in || !a)
+		goto out;
+	RAND_bytes(key, sizeof(key));
+	RAND_bytes(iv, sizeof(iv));
+	RAND_bytes(aad, sizeof(aad));
+	RAND_bytes(in, AJ_JOBS * AJ_LEN);
+	for (j = 0; j < 3; j++)
+		r->offloaded[j] = alg_counter(algs[j], WD_ALG_OFFLOADED);
+	for (i = 0; i < AJ_JOBS; i++) {
+		a[i].key = key;
+		a[i].iv = iv;
+		a[i].aad = aad;
+		a[i].in = in + (size_t)i * AJ_LEN;
+	}
+	r->ran = run_jobs(a, AJ_JOBS);
+	for (i = 0; i < AJ_JOBS; i++) {
+		r->pauses[i] = a[i].pauses;
+		r->paused += a[i].pauses >= AJ_NR;
+		for (j = 0; j < AJ_NR; j++) {
+			n = cipher_once(NULL, "provider=default", aj_ops[j].name, 1, key, iv,
+					aj_ops[j].ivlen, aad, 13, tag, a[i].in, AJ_LEN, ref, 0);
+			r->same += n > 0 && a[i].n[j] == n &&
+				   !memcmp(a[i].out[j], ref, (size_t)n) &&
+				   (j > AJ_GCM_SPLIT || !memcmp(a[i].tag[j], tag, 16));
+		}
+	}
+	for (j = 0; j < 3; j++)
+		r->offloaded[j] = alg_counter(algs[j], WD_ALG_OFFLOADED) - r->offloaded[j];
+out:
+	free(in);
+	free(a);
+	return r->ran && r->same == AJ_JOBS * AJ_NR;
+}
+
+/* at least one request a message went through a queue */
+static int aj_offloaded(const struct aj_result *r)
+{
+	return r->offloaded[0] >= 2 * AJ_JOBS && r->offloaded[1] >= 2 * AJ_JOBS &&
+	       r->offloaded[2] >= AJ_JOBS;
+}
+
+static void check_async_aes(void)
+{
+	struct aj_result r;
+	int status = -1, good = async_aes(&r);
+	pid_t pid;
+
+	ok(good && r.paused == AJ_JOBS,
+	   "%d ASYNC jobs of AES-GCM, CBC (whole and in updates) and XTS: %d/%d equal "
+	   "the default's, %d jobs paused each message (%d, %d, %d, %d times)",
+	   AJ_JOBS, r.same, AJ_JOBS * AJ_NR, r.paused, r.pauses[0], r.pauses[1],
+	   r.pauses[2], r.pauses[3]);
+	ok(aj_offloaded(&r),
+	   "AES in ASYNC jobs counted as offloaded (gcm %llu, cbc %llu, xts %llu)",
+	   (unsigned long long)r.offloaded[0], (unsigned long long)r.offloaded[1],
+	   (unsigned long long)r.offloaded[2]);
+	/* the child has no waiter thread and no queues of the parent's */
+	pid = fork();
+	if (pid == 0)
+		_exit(async_aes(&r) && r.paused == AJ_JOBS && aj_offloaded(&r) ? 0 : 1);
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "a forked child runs AES in ASYNC jobs on queues of its own");
+}
+
+/*
+ * The jobs on a failing soft device: WD_SOFT_FAULT is read once per
+ * process, so this program runs them again in a new process ("async-aes").
+ * Every request the queue fails is done in software: same bytes.
+ */
+static void check_async_aes_faults(void)
+{
+	static const char *const faults[] = { "error=3", "busy=2", "vanish=7", "missing" };
+	size_t i;
+
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		int status = -1;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			setenv("WD_SOFT_FAULT", faults[i], 1);
+			execl("/proc/self/exe", "test_provider", "async-aes", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(pid, &status, 0);
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		   "AES in ASYNC jobs with WD_SOFT_FAULT=%s: same bytes as default", faults[i]);
+	}
+}
+
 struct thread_arg {
 	EVP_PKEY *wd;
 	const unsigned char *ref;
@@ -771,31 +986,49 @@ static int write_config(char *name, size_t size)
 	return 1;
 }
 
-int main(void)
+/*
+ * wd.so from the build tree in wdctx, with a configuration as in
+ * provider/examples/openssl.cnf but a cipher threshold low enough that AES
+ * takes the queues too (the "auto" default keeps AES in software on the
+ * soft device).
+ */
+static int load_wd(const char *path)
+{
+	char cnf[64];
+	int good;
+
+	wdctx = OSSL_LIB_CTX_new();
+	if (!wdctx)
+		return 0;
+	OSSL_PROVIDER_set_default_search_path(wdctx, path);
+	if (!write_config(cnf, sizeof(cnf)))
+		return 0;
+	good = OSSL_LIB_CTX_load_config(wdctx, cnf) && OSSL_PROVIDER_available(wdctx, "wd");
+	unlink(cnf);
+	return good;
+}
+
+int main(int argc, char **argv)
 {
 	static const int sizes[] = { 1024, 2048, 3072, 4096, 1031, 2056 };
 	const char *top = getenv("top_builddir");
-	char path[4096], cnf[64];
 	EVP_PKEY *def[6], *wd[6];
 	uint64_t sign0, dec0;
+	char path[4096];
 	size_t i;
 
-	tap_plan(0);
 	snprintf(path, sizeof(path), "%s/provider/.libs", top ? top : "..");
-	wdctx = OSSL_LIB_CTX_new();
-	OSSL_PROVIDER_set_default_search_path(wdctx, path);
-	/*
-	 * A configuration as in provider/examples/openssl.cnf, but with a
-	 * cipher threshold low enough that AES takes the queues too (the
-	 * "auto" default keeps AES in software on the soft device).
-	 */
-	if (!write_config(cnf, sizeof(cnf)) || !OSSL_LIB_CTX_load_config(wdctx, cnf) ||
-	    !OSSL_PROVIDER_available(wdctx, "wd")) {
-		unlink(cnf);
+	if (argc == 2 && !strcmp(argv[1], "async-aes")) {
+		/* check_async_aes_faults: no TAP output, the exit status */
+		struct aj_result r;
+
+		return load_wd(path) && async_aes(&r) ? 0 : 1;
+	}
+	tap_plan(0);
+	if (!load_wd(path)) {
 		ERR_print_errors_fp(stdout);
 		tap_bail("cannot load wd.so from the build tree");
 	}
-	unlink(cnf);
 	check_alone(path);
 	sign0 = alg_counter("rsa-sign", WD_ALG_OFFLOADED);
 	dec0 = alg_counter("rsa-decrypt", WD_ALG_OFFLOADED);
@@ -824,9 +1057,13 @@ int main(void)
 #ifdef __SANITIZE_ADDRESS__
 	/* ASan loses track of the stacks OpenSSL's ASYNC jobs switch between */
 	(void)check_async;
-	tap_skip_n(1, "ASYNC jobs (swapcontext) under AddressSanitizer");
+	(void)check_async_aes;
+	(void)check_async_aes_faults;
+	tap_skip_n(8, "ASYNC jobs (swapcontext) under AddressSanitizer");
 #else
 	check_async(def[1], wd[1]);
+	check_async_aes();
+	check_async_aes_faults();
 #endif
 	check_threads(def[0], wd[0]);
 	check_fork(def[1], wd[1]);
