@@ -46,14 +46,14 @@ struct comp_stream {
 	int dead;			/* corrupt data seen: only FIRST revives */
 	int error;			/* WD_COMP_E_* of the corruption seen */
 	int auto_done;			/* AUTO format: wrapper chosen */
-	uint8_t hdr[4];			/* first bytes of an ISA-L inflate */
+	uint8_t hdr[2];			/* a zlib header's bytes (ISA-L) */
 	uint32_t hdr_len;
-	uint32_t wrap_fed;		/* wrapper bytes fed one by one */
+	int gz_hdr;			/* ISA-L inflate: zs reads the gzip
+					 * header (comp_gz_hdr_feed()) */
 	int shadow;			/* ISA-L inflate: zs judges a block
 					 * header ISA-L rejected (see
 					 * comp_shadow_feed()) */
 	int shadow_error;		/* ISA-L's verdict on it */
-	int hcrc;			/* gzip header with a CRC: zlib inflates */
 	z_stream zs;
 #ifdef HAVE_ISAL
 	struct isal_zstream *isd;
@@ -126,7 +126,7 @@ static void comp_stream_destroy(void *state)
 
 	if (!s)
 		return;
-	if ((s->started && s->be == BE_ZLIB) || s->shadow)
+	if ((s->started && s->be == BE_ZLIB) || s->shadow || s->gz_hdr)
 		(s->inflate ? z->inflateEnd : z->deflateEnd)(&s->zs);
 #ifdef HAVE_ISAL
 	free(s->isd);
@@ -274,15 +274,39 @@ static int comp_isal_wanted(const struct wd_comp_param *p, int inflate)
 	       (!p->mem_level || p->mem_level >= 8);
 }
 
+/*
+ * A gzip header is read by zlib (zs), not by ISA-L. ISA-L 2.30's
+ * isal_inflate() keeps a header's flags, FEXTRA length and running header
+ * CRC in a local structure that it makes anew on every call: a header that
+ * arrives in pieces is read on with garbage for its flags (valgrind shows
+ * the uninitialised read), so that, say, deflate data after a file name
+ * was taken for a comment (fuzz_inflate's gzip-lookback-in-pieces). zlib
+ * reads a header in any pieces and judges it as stock zlib does (magic,
+ * method, reserved flags, header CRC); ISA-L then starts at the first
+ * block, as ISAL_GZIP_NO_HDR_VER, which still checks the trailer.
+ */
+static int comp_gz_hdr_begin(struct comp_stream *s)
+{
+	const struct comp_zlib *z = comp_zlib();
+
+	memset(&s->zs, 0, sizeof(s->zs));
+	if (!z || z->inflateInit2_(&s->zs, zlib_window(&s->setup), ZLIB_VERSION,
+				   (int)sizeof(z_stream)) != Z_OK)
+		return -ENOMEM;
+	s->gz_hdr = 1;
+	return 0;
+}
+
 static int comp_isal_init(struct comp_stream *s, uint8_t *dict, uint32_t dict_len)
 {
 	static const uint16_t gz_flag[] = {
 		[WD_COMP_RAW] = IGZIP_DEFLATE, [WD_COMP_ZLIB] = IGZIP_ZLIB,
 		[WD_COMP_GZIP] = IGZIP_GZIP,
 	};
+	/* gzip: the header is zlib's to read (comp_gz_hdr_begin()) */
 	static const uint8_t crc_flag[] = {
 		[WD_COMP_RAW] = ISAL_DEFLATE, [WD_COMP_ZLIB] = ISAL_ZLIB,
-		[WD_COMP_GZIP] = ISAL_GZIP, [WD_COMP_AUTO] = ISAL_DEFLATE,
+		[WD_COMP_GZIP] = ISAL_GZIP_NO_HDR_VER, [WD_COMP_AUTO] = ISAL_DEFLATE,
 	};
 
 	if (s->inflate) {
@@ -293,6 +317,8 @@ static int comp_isal_init(struct comp_stream *s, uint8_t *dict, uint32_t dict_le
 		s->isi->crc_flag = crc_flag[s->setup.format];
 		if (dict_len && isal_inflate_set_dict(s->isi, dict, dict_len))
 			return -EINVAL;
+		if (s->setup.format == WD_COMP_GZIP && comp_gz_hdr_begin(s))
+			return -ENOMEM;
 	} else {
 		int lvl = comp_isal_level();
 		uint32_t lbs = lvl == 1 ? ISAL_DEF_LVL1_DEFAULT :
@@ -316,13 +342,58 @@ static int comp_isal_init(struct comp_stream *s, uint8_t *dict, uint32_t dict_le
 	return 0;
 }
 
-/* AUTO on ISA-L: pick the wrapper by the first byte (gzip starts 0x1f). */
-static void comp_isal_auto(struct comp_stream *s, const uint8_t *src, uint32_t len)
+/*
+ * Feed this step's input to the header: 1 when the header is complete
+ * (*used: its bytes in this step), else 0 with st answered (more needed,
+ * or zlib's error).
+ */
+static int comp_gz_hdr_feed(struct comp_stream *s, struct comp_step *st, uint32_t *used)
 {
-	if (s->setup.format == WD_COMP_AUTO && !s->auto_done && len) {
-		s->isi->crc_flag = src[0] == 0x1f ? ISAL_GZIP : ISAL_ZLIB;
-		s->auto_done = 1;
+	const struct comp_zlib *z = comp_zlib();
+	uint8_t sink;
+	int ret;
+
+	s->zs.next_in = (Bytef *)st->src;
+	s->zs.avail_in = st->src_len;
+	s->zs.next_out = &sink;
+	s->zs.avail_out = sizeof(sink);
+	/* Z_BLOCK: zlib returns right after the header, having taken no bit
+	 * of the first block (it reads header fields byte by byte) */
+	ret = z->inflate(&s->zs, Z_BLOCK);
+	*used = st->src_len - s->zs.avail_in;
+	st->consumed = *used;
+	st->status = 0;
+	if (ret == Z_DATA_ERROR) {
+		st->status = -EBADMSG;
+		st->error = comp_zlib_error(s->zs.msg);
+		return 0;
 	}
+	if (ret == Z_MEM_ERROR) {
+		st->status = -ENOMEM;
+		return 0;
+	}
+	if (!(s->zs.data_type & 128))
+		return 0;	/* the header goes on in the next request */
+	z->inflateEnd(&s->zs);
+	s->gz_hdr = 0;
+	s->isi->wrapper_flag = 1;	/* comp_hdr_here(): blocks from here */
+	return 1;
+}
+
+/* AUTO on ISA-L: pick the wrapper by the first byte (gzip starts 0x1f). */
+static int comp_isal_auto(struct comp_stream *s, const uint8_t *src, uint32_t len)
+{
+	if (s->setup.format != WD_COMP_AUTO || s->auto_done || !len)
+		return 0;
+	s->auto_done = 1;
+	if (src[0] != 0x1f) {
+		s->isi->crc_flag = ISAL_ZLIB;
+		return 0;
+	}
+	/* zlib, in its own AUTO mode, reads on: 0x1f 0x8b is gzip, and
+	 * anything else fails its zlib header checks as in stock zlib */
+	s->isi->crc_flag = ISAL_GZIP_NO_HDR_VER;
+	return comp_gz_hdr_begin(s);
 }
 
 /* zlib's checks of a zlib header's first two bytes, in zlib's order. */
@@ -336,39 +407,19 @@ static int comp_zlib_hdr_error(const uint8_t *h, int wb)
 }
 
 /*
- * The header checks zlib makes and ISA-L does not (reserved gzip flags,
- * the zlib FCHECK and window size): corrupt headers must fail the same way,
- * and as early as in zlib, which checks the first two bytes (gzip magic or
- * zlib header) as soon as they are in and a gzip header's method and flags
- * once the next two are: a short input with a bad magic is an error, not a
- * wait for more (fuzz_inflate's gzip-bad-magic-short-input).
+ * The checks of a zlib header zlib makes and ISA-L does not (the FCHECK
+ * and window size): corrupt headers must fail the same way, and as early
+ * as in zlib, which checks the two bytes as soon as they are in.
  */
 static int comp_isal_hdr_error(struct comp_stream *s, const uint8_t *src, uint32_t len)
 {
-	uint32_t need = s->isi->crc_flag == ISAL_GZIP ? 4 :
-			s->isi->crc_flag == ISAL_ZLIB ? 2 : 0;
-	const uint8_t *h = s->hdr;
 	int wb = s->setup.window_bits ? s->setup.window_bits : 15;
-	uint32_t had = s->hdr_len;
 
-	if (had >= need)
+	if (s->isi->crc_flag != ISAL_ZLIB || s->hdr_len >= 2)
 		return 0;
-	while (s->hdr_len < need && len--)
+	while (s->hdr_len < 2 && len--)
 		s->hdr[s->hdr_len++] = *src++;
-	if (need == 2)
-		return s->hdr_len == 2 ? comp_zlib_hdr_error(h, wb) : 0;
-	if (had < 2 && s->hdr_len >= 2 && (h[0] != 0x1f || h[1] != 0x8b)) {
-		/* AUTO: not gzip after all; zlib judges it as a zlib header,
-		 * which a first byte 0x1f never is (its method is 15) */
-		int e = s->setup.format == WD_COMP_AUTO ? comp_zlib_hdr_error(h, wb) : 0;
-
-		return e ? e : WD_COMP_E_HEADER;
-	}
-	if (s->hdr_len < 4)
-		return 0;
-	if (h[2] != 8)
-		return WD_COMP_E_METHOD;
-	return h[3] & 0xe0 ? WD_COMP_E_FLAGS : 0;
+	return s->hdr_len == 2 ? comp_zlib_hdr_error(s->hdr, wb) : 0;
 }
 
 static int comp_isal_error(int ret)
@@ -461,27 +512,18 @@ static int comp_shadow_start(struct comp_stream *s, const struct comp_hdr_start 
 }
 
 /*
- * The wrapper (zlib or gzip header) is fed a byte at a time, so that the
- * first block header starts where a request's input is, known to
- * comp_shadow_start() and comp_isal_hdr_judge(). Two bytes for zlib (six
- * with a dictionary id), ten and more for gzip: once per stream. A gzip
- * header with a CRC (FHCRC), whose check ISA-L 2.30 misses when fed so,
- * is inflated by zlib (comp_begin()) when the first request shows it. A
- * gzip header longer than COMP_WRAP_BYTEWISE (a long name, comment or
- * extra field) is fed whole past that: its first block header is then not
- * judged again when it comes in the same request.
+ * A zlib header (two bytes, six with a dictionary id) is fed to ISA-L a
+ * byte at a time, so that the first block header starts where a request's
+ * input is, known to comp_shadow_start() and comp_isal_hdr_judge(). (A
+ * gzip header is zlib's: comp_gz_hdr_feed().)
  */
-#define COMP_WRAP_BYTEWISE	1024
-
 static int comp_isal_wrapper(struct comp_stream *s)
 {
 	struct inflate_state *is = s->isi;
 	uint32_t left = is->avail_in;
 	int ret = 0;
 
-	if (is->crc_flag != ISAL_ZLIB && is->crc_flag != ISAL_GZIP)
-		return 0;
-	if (s->wrap_fed >= COMP_WRAP_BYTEWISE)
+	if (is->crc_flag != ISAL_ZLIB)
 		return 0;
 	while (!is->wrapper_flag && left && !ret) {
 		is->avail_in = 1;
@@ -489,8 +531,6 @@ static int comp_isal_wrapper(struct comp_stream *s)
 		if (is->avail_in)	/* not taken: let the caller's call see it */
 			break;
 		left--;
-		if (++s->wrap_fed >= COMP_WRAP_BYTEWISE)
-			break;
 	}
 	is->avail_in = left;
 	return ret;
@@ -560,7 +600,7 @@ static void comp_isal_trailer_cut(struct comp_stream *s, struct comp_step *st)
 	uint8_t t[4];
 	uint32_t n = 0, i, crc;
 
-	if (is->block_state != ISAL_CHECKSUM_CHECK || is->crc_flag != ISAL_GZIP ||
+	if (is->block_state != ISAL_CHECKSUM_CHECK || is->crc_flag != ISAL_GZIP_NO_HDR_VER ||
 	    is->read_in_length < 0 || is->read_in_length > 64)
 		return;
 	/* whole bytes left in the bit buffer come first, then held bytes */
@@ -606,18 +646,12 @@ static int comp_isal_hdr_judge(struct comp_stream *s, const struct comp_hdr_star
 	return 1;
 }
 
-static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
+static void comp_isal_inflate_blocks(struct comp_stream *s, struct comp_step *st)
 {
 	struct inflate_state *is = s->isi;
 	struct comp_hdr_start h;
 	int ret, at_hdr, r, error = 0;
 
-	comp_isal_auto(s, st->src, st->src_len);
-	st->error = comp_isal_hdr_error(s, st->src, st->src_len);
-	if (st->error) {
-		st->status = -EBADMSG;
-		return;
-	}
 	if (s->shadow) {	/* a rejected header: zlib reads on */
 		st->error = s->shadow_error;
 		r = comp_shadow_feed(s, st->src, st->src_len, &error);
@@ -667,6 +701,28 @@ static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
 	}
 }
 
+static void comp_isal_inflate_step(struct comp_stream *s, struct comp_step *st)
+{
+	uint32_t used = 0;
+
+	st->status = comp_isal_auto(s, st->src, st->src_len);
+	if (st->status)
+		return;
+	st->error = comp_isal_hdr_error(s, st->src, st->src_len);
+	if (st->error) {
+		st->status = -EBADMSG;
+		return;
+	}
+	if (s->gz_hdr && !comp_gz_hdr_feed(s, st, &used))
+		return;
+	st->src += used;
+	st->src_len -= used;
+	comp_isal_inflate_blocks(s, st);
+	st->src -= used;
+	st->src_len += used;
+	st->consumed += used;
+}
+
 static void comp_isal_deflate_step(struct comp_stream *s, struct comp_step *st)
 {
 	struct isal_zstream *zs = s->isd;
@@ -713,7 +769,7 @@ static int comp_stream_init(struct comp_stream *s, uint8_t *dict, uint32_t dict_
 	else
 		s->check = p->check_init;
 #ifdef HAVE_ISAL
-	if (!s->hcrc && comp_isal_wanted(p, s->inflate)) {
+	if (comp_isal_wanted(p, s->inflate)) {
 		s->be = BE_ISAL;
 		return comp_isal_init(s, dict, dict_len);
 	}
@@ -876,10 +932,6 @@ static struct comp_stream *comp_begin(struct soft_ctx *c, const struct wd_comp_p
 	}
 	s->inflate = inflate;
 	s->setup = *p;
-	/* ISA-L 2.30 does not check a gzip header's CRC when the header comes
-	 * in pieces; zlib does (FHCRC is rare: gzip(1) never sets it) */
-	s->hcrc = inflate && p->format != WD_COMP_RAW && src_len >= 4 &&
-		  src[0] == 0x1f && src[1] == 0x8b && (src[3] & 0x02);
 	*status = comp_stream_init(s, src, p->dict_len);
 	if (*status) {
 		comp_stream_destroy(s);
