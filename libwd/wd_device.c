@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "wd_internal.h"
 #include "wd_stats_priv.h"
@@ -103,10 +104,14 @@ WD_EXPORT int wd_list_devices(struct wd_dev_info *devs, int max)
  */
 int wd_device_open_queue(struct wd_qp *qp, const struct wd_capa *capa)
 {
-	struct wd_dev_info devs[WD_MAX_DEVICES];
+	/* on the heap: 26 KiB, and callers may run on small stacks (an
+	 * OpenSSL ASYNC job has 32 KiB) */
+	struct wd_dev_info *devs = calloc(WD_MAX_DEVICES, sizeof(*devs));
 	const struct wd_drv *drvs[2];
 	int nd, i, d, pass, ret = -ENODEV;
 
+	if (!devs)
+		return -ENOMEM;
 	wd_device_init();
 	nd = wd_drivers(drvs);
 	for (pass = 0; pass < 2; pass++) {
@@ -129,8 +134,10 @@ int wd_device_open_queue(struct wd_qp *qp, const struct wd_capa *capa)
 				qp->drv = drvs[d];
 				qp->dev = devs[i];
 				r = drvs[d]->open(qp, &devs[i], capa);
-				if (!r)
+				if (!r) {
+					free(devs);
 					return 0;
+				}
 				/* Remember the most telling failure: busy beats absent. */
 				if (ret == -ENODEV || r == -EBUSY)
 					ret = r;
@@ -138,5 +145,6 @@ int wd_device_open_queue(struct wd_qp *qp, const struct wd_capa *capa)
 		}
 	}
 	qp->drv = NULL;
+	free(devs);
 	return ret;
 }
