@@ -23,19 +23,20 @@ void soft_op_nop(struct soft_queue *q, const struct wd_sqe *sqe, struct wd_cqe *
 
 void soft_op_memcpy(struct soft_queue *q, const struct wd_sqe *sqe, struct wd_cqe *cqe)
 {
-	void *src, *dst;
+	struct soft_range r[2] = {
+		{ sqe->src, sqe->src_len, 0, NULL },
+		{ sqe->dst, sqe->src_len, 1, NULL },
+	};
 
 	if (sqe->src_len > sqe->dst_len) {
 		cqe->status = -ENOSPC;
 		return;
 	}
-	src = soft_buf(q, sqe->src, sqe->src_len, 0);
-	dst = soft_buf(q, sqe->dst, sqe->src_len, 1);
-	if (!src || !dst) {
+	if (soft_bufs(q, r, 2)) {
 		cqe->status = -EFAULT;
 		return;
 	}
-	memmove(dst, src, sqe->src_len);
+	memmove(r[1].ptr, r[0].ptr, sqe->src_len);
 	cqe->consumed = sqe->src_len;
 	cqe->produced = sqe->src_len;
 	cqe->status = 0;

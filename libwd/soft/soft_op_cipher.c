@@ -242,17 +242,22 @@ void soft_op_cipher(struct soft_queue *q, const struct wd_sqe *sqe,
 {
 	struct wd_cipher_param p;
 	struct cipher_state one = { 0 }, *st = &one;
+	struct soft_range r[3] = {
+		{ sqe->param, sqe->param_len, 0, NULL },
+		{ sqe->src, sqe->src_len, 0, NULL },
+		{ sqe->dst, sqe->dst_len, 1, NULL },
+	};
 	const void *pb, *src;
 	void *dst;
 	long ret;
 
-	pb = soft_buf(q, sqe->param, sqe->param_len, 0);
-	src = soft_buf(q, sqe->src, sqe->src_len, 0);
-	dst = soft_buf(q, sqe->dst, sqe->dst_len, 1);
-	if (!pb || !src || !dst) {
+	if (soft_bufs(q, r, 3)) {
 		cqe->status = -EFAULT;
 		return;
 	}
+	pb = r[0].ptr;
+	src = r[1].ptr;
+	dst = r[2].ptr;
 	if (sqe->param_len != sizeof(p)) {
 		cqe->status = -EINVAL;
 		return;

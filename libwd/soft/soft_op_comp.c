@@ -981,15 +981,23 @@ static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 	struct soft_ctx *c = NULL;
 	uint8_t *src, *dst;
 	uint32_t skip = 0;
+	struct soft_range r[3] = {
+		{ sqe->param, sizeof(p), 1, NULL },
+		{ sqe->src, sqe->src_len, 0, NULL },
+		{ sqe->dst, sqe->dst_len, 1, NULL },
+	};
 
-	up = sqe->param_len >= sizeof(p) ?
-	     soft_buf(q, sqe->param, sizeof(p), 1) : NULL;
-	src = soft_buf(q, sqe->src, sqe->src_len, 0);
-	dst = soft_buf(q, sqe->dst, sqe->dst_len, 1);
-	if (!up || !src || !dst) {
-		cqe->status = sqe->param_len < sizeof(p) ? -EINVAL : -EFAULT;
+	if (sqe->param_len < sizeof(p)) {
+		cqe->status = -EINVAL;
 		return;
 	}
+	if (soft_bufs(q, r, 3)) {
+		cqe->status = -EFAULT;
+		return;
+	}
+	up = r[0].ptr;
+	src = r[1].ptr;
+	dst = r[2].ptr;
 	memcpy(&p, up, sizeof(p));	/* read the untrusted block once */
 	if (sqe->ctx_id) {
 		c = soft_ctx(q, sqe->ctx_id);
