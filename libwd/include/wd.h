@@ -161,6 +161,17 @@ int wd_recv_sync(struct wd_queue *q, void **req);
 int wd_recv_timeout(struct wd_queue *q, void **req, int timeout_ms);
 
 /*
+ * wd_wait_ready - wait until the completion wd_recv() would return next has
+ * been posted, or timeout_ms passes (-1: never); take nothing. Returns 0,
+ * -ETIMEDOUT, -ENODEV, -EPERM as above. The one exception to "one thread
+ * at a time": called by the thread that receives on q, it may run while
+ * another thread sends on q (the two sharing a lock for wd_send and
+ * wd_recv), so a completion thread can wait without holding back senders.
+ * With nothing in flight it waits for the timeout.
+ */
+int wd_wait_ready(struct wd_queue *q, int timeout_ms);
+
+/*
  * wd_flush - make sure the device sees every request sent so far (kick it
  * if it sleeps) and wait until all of them have completed. Their messages
  * stay queued for wd_recv().

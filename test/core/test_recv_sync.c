@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_recv_sync - wd_recv_sync sleeps instead of spinning and wakes when
- * the device answers; wd_recv_timeout gives up with -ETIMEDOUT; and an idle
+ * the device answers; wd_recv_timeout gives up with -ETIMEDOUT; wd_wait_ready
+ * waits for the next answer without taking it; and an idle
  * soft engine sleeps too. "Sleeps" is measured as CPU time used while the
  * wall clock runs: a spinning waiter would use all of it.
  */
@@ -75,7 +76,7 @@ int main(void)
 	void *got;
 	int ret;
 
-	tap_plan(7);
+	tap_plan(10);
 	test_open(&q, "nop", 0, 0);
 	memset(&m, 0, sizeof(m));
 	m.opcode = WD_OP_NOP;
@@ -96,6 +97,17 @@ int main(void)
 	ok(ret == -ETIMEDOUT, "wd_recv_timeout(50 ms) on a 400 ms request: -ETIMEDOUT (%d)", ret);
 	ret = wd_recv_timeout(&q, &got, 5000);
 	ok(ret == 1 && got == &m, "the request still arrives afterwards");
+
+	/* wd_wait_ready: waits for the next completion, takes nothing */
+	m.op_arg = 200000;
+	wd_send(&q, &m);
+	ret = wd_wait_ready(&q, 20);
+	ok(ret == -ETIMEDOUT, "wd_wait_ready(20 ms) on a 200 ms request: -ETIMEDOUT (%d)", ret);
+	ret = wd_wait_ready(&q, 5000);
+	ok(ret == 0 && wd_queue_inflight(&q) == 1,
+	   "then it returns 0 once the answer is posted, leaving it in the queue (%d)", ret);
+	ret = wd_recv(&q, &got);
+	ok(ret == 1 && got == &m, "wd_recv takes it at once");
 
 	/* Idle: the engine spins 200 us after its last request, then sleeps. */
 	usleep(100000);
