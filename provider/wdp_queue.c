@@ -73,9 +73,11 @@ struct async_op {
 };
 
 struct reaper {
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;		/* q's sends and receives */
 	pthread_cond_t cond;
-	struct async_op *head, *tail;	/* submitted, not yet sent */
+	struct async_op *head, *tail;	/* the ring was full: not yet sent */
+	struct async_op *done;		/* answered, to be completed */
+	unsigned int inflight;
 	int idle;			/* sleeping on cond */
 	struct wd_queue q;
 	uint32_t rsa_ctx;
@@ -274,50 +276,67 @@ static void async_complete(struct async_op *op, int result)
 	(void)w;	/* fails only when the counter is full: readable anyway */
 }
 
+/*
+ * A reaper's queue is shared with the jobs that submit on it: a job sends
+ * its request itself, under the reaper's lock (so it reaches the device at
+ * once, not after the completion the reaper is waiting for, which kept a
+ * queue of 8 jobs 1-2 requests short of busy engines), and the reaper takes
+ * completions under the same lock. The reaper waits for the next
+ * completion without it (wd_wait_ready(), which may run beside a sender),
+ * then completes the jobs with the lock released.
+ */
 static void *reaper_main(void *arg)
 {
 	struct reaper *r = arg;
-	struct async_op *pending = NULL, **ptail, *op;
-	unsigned int inflight = 0;
+	struct async_op *done, *op;
 	void *m;
 
 	for (;;) {
 		pthread_mutex_lock(&r->lock);
-		while (!r->head && !pending && !inflight) {
+		while (!r->head && !r->inflight) {
 			r->idle = 1;
 			pthread_cond_wait(&r->cond, &r->lock);
 			r->idle = 0;
 		}
-		/* append the new submissions behind the ones still waiting */
-		for (ptail = &pending; *ptail; ptail = &(*ptail)->next)
-			;
-		*ptail = r->head;
-		r->head = r->tail = NULL;
-		pthread_mutex_unlock(&r->lock);
-
-		while (pending) {
+		/* requests the ring had no room for when their job sent them */
+		while ((op = r->head) != NULL) {
 			int ret;
 
-			op = pending;
 			if (op->rsa_cache)
 				rsa_cache_set(&r->q, &r->rsa_ctx, op->msg);
 			ret = wd_send(&r->q, op->msg);
 			if (ret == -EBUSY)
-				break;	/* ring full: send after a completion */
-			pending = op->next;
-			if (ret)
-				async_complete(op, ret);
-			else
-				inflight++;
+				break;
+			r->head = op->next;
+			if (!r->head)
+				r->tail = NULL;
+			op->next = NULL;
+			if (ret) {
+				op->result = ret;
+				op->next = r->done;
+				r->done = op;
+			} else {
+				r->inflight++;
+			}
 		}
-		if (!inflight)
+		while (r->inflight && wd_recv(&r->q, &m) == 1) {
+			r->inflight--;
+			op = ((struct wd_msg *)m)->user_data;
+			op->result = 0;
+			op->next = r->done;
+			r->done = op;
+		}
+		done = r->done;
+		r->done = NULL;
+		pthread_mutex_unlock(&r->lock);
+		if (!done) {
+			/* a short timeout: requests refused for room are retried */
+			wd_wait_ready(&r->q, 1);
 			continue;
-		/* a short timeout: new submissions are looked at soon */
-		if (wd_recv_timeout(&r->q, &m, 1) == 1) {
-			do {
-				inflight--;
-				async_complete(((struct wd_msg *)m)->user_data, 0);
-			} while (inflight && wd_recv(&r->q, &m) == 1);
+		}
+		while ((op = done) != NULL) {
+			done = op->next;
+			async_complete(op, op->result);
 		}
 	}
 	return NULL;
@@ -516,6 +535,7 @@ static int run_async(ASYNC_JOB *job, struct wd_msg *msg, int rsa_cache)
 {
 	struct async_op op = { .msg = msg, .rsa_cache = rsa_cache };
 	struct reaper *r;
+	int ret;
 
 	op.efd = job_wait_fd(job);
 	if (op.efd < 0)
@@ -525,11 +545,24 @@ static int run_async(ASYNC_JOB *job, struct wd_msg *msg, int rsa_cache)
 		return -ENODEV;
 	msg->user_data = &op;
 	pthread_mutex_lock(&r->lock);
-	if (r->tail)
-		r->tail->next = &op;
-	else
-		r->head = &op;
-	r->tail = &op;
+	ret = -EBUSY;
+	if (!r->head) {		/* in order behind those waiting for room */
+		if (rsa_cache)
+			rsa_cache_set(&r->q, &r->rsa_ctx, msg);
+		ret = wd_send(&r->q, msg);
+	}
+	if (ret == -EBUSY) {	/* the reaper sends it when there is room */
+		if (r->tail)
+			r->tail->next = &op;
+		else
+			r->head = &op;
+		r->tail = &op;
+	} else if (ret) {
+		pthread_mutex_unlock(&r->lock);
+		return ret;	/* nothing in flight: the caller falls back */
+	} else {
+		r->inflight++;
+	}
 	if (r->idle)
 		pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
