@@ -148,6 +148,13 @@ void wd_stats_queue_put(struct wd_stats_queue *s)
 	__atomic_store_n(&s->in_use, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * The slot of alg, claimed on first use. Slots fill in order and a name
+ * never changes, so a thread that meets a slot being claimed (state 1) by
+ * another must wait for its name before it looks further: skipping it,
+ * two threads counting a new algorithm at once claimed a slot each, and
+ * the file showed "deflate" twice (hardening.bats 2 read the wrong one).
+ */
 static struct wd_stats_alg *stats_alg_find(struct wd_stats_file *f, const char *alg)
 {
 	int i;
@@ -156,23 +163,19 @@ static struct wd_stats_alg *stats_alg_find(struct wd_stats_file *f, const char *
 		struct wd_stats_alg *a = &f->algs[i];
 		uint32_t st = __atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
 
-		if (st == 2 && !strncmp(a->name, alg, sizeof(a->name) - 1))
-			return a;
 		if (st == 0) {
-			uint32_t zero = 0;
-
-			if (__atomic_compare_exchange_n(&a->state, &zero, 1, 0,
+			if (__atomic_compare_exchange_n(&a->state, &st, 1, 0,
 							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 				snprintf(a->name, sizeof(a->name), "%s", alg);
 				__atomic_store_n(&a->state, 2, __ATOMIC_RELEASE);
 				return a;
 			}
-			/* Lost the race: wait for the winner's name, then compare. */
-			while (__atomic_load_n(&a->state, __ATOMIC_ACQUIRE) != 2)
-				;
-			if (!strncmp(a->name, alg, sizeof(a->name) - 1))
-				return a;
+			/* lost the race: st holds what the winner wrote */
 		}
+		while (st != 2)		/* the winner is writing the name */
+			st = __atomic_load_n(&a->state, __ATOMIC_ACQUIRE);
+		if (!strncmp(a->name, alg, sizeof(a->name) - 1))
+			return a;
 	}
 	return NULL;
 }
