@@ -13,28 +13,44 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "test_util.h"
 
 #define ROUND_TRIPS	300
 #define SERVICE_US	300	/* the engine takes this long per request */
 
-/* In a child: ROUND_TRIPS synchronous NOPs; exit code: sleeps / 2 (<= 255). */
-static int child(const char *spin_max)
+struct spin_result {
+	long sleeps;		/* voluntary context switches of the waiter */
+	long mean_us;		/* mean round trip */
+	int bad;
+};
+
+static long now_us(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+/* In a child: ROUND_TRIPS synchronous NOPs, the result into fd. */
+static void child(const char *spin_max, int fd)
+{
+	struct spin_result res = { 0, 0, 0 };
 	struct wd_queue q;
 	struct wd_msg m;
 	struct rusage r0, r1;
 	void *got;
-	long sleeps;
-	int i, bad = 0;
+	long t0;
+	int i;
 
 	if (spin_max)
 		setenv("WD_RECV_SPIN_MAX_US", spin_max, 1);
 	memset(&q, 0, sizeof(q));
 	q.capa.alg = "nop";
 	if (wd_request_queue(&q))
-		_exit(255);
+		_exit(1);
 	memset(&m, 0, sizeof(m));
 	m.opcode = WD_OP_NOP;
 	m.op_arg = SERVICE_US;
@@ -43,45 +59,67 @@ static int child(const char *spin_max)
 		wd_recv_sync(&q, &got);
 	}
 	getrusage(RUSAGE_THREAD, &r0);
+	t0 = now_us();
 	for (i = 0; i < ROUND_TRIPS; i++) {
 		if (wd_send(&q, &m) || wd_recv_sync(&q, &got) != 1 || got != &m || m.status)
-			bad++;
+			res.bad++;
 	}
+	res.mean_us = (now_us() - t0) / ROUND_TRIPS;
 	getrusage(RUSAGE_THREAD, &r1);
 	wd_release_queue(&q);
-	if (bad)
-		_exit(254);
-	sleeps = r1.ru_nvcsw - r0.ru_nvcsw;
-	_exit((int)(sleeps / 2 > 250 ? 250 : sleeps / 2));
+	res.sleeps = r1.ru_nvcsw - r0.ru_nvcsw;
+	_exit(write(fd, &res, sizeof(res)) == sizeof(res) ? 0 : 1);
 }
 
-static int run(const char *spin_max)
+static int run(const char *spin_max, struct spin_result *res)
 {
-	int status;
-	pid_t pid = fork();
+	int status, p[2];
+	pid_t pid;
 
-	if (pid == 0)
-		child(spin_max);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+	if (pipe(p))
 		return -1;
-	return WEXITSTATUS(status);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		child(spin_max, p[1]);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], res, sizeof(*res)) != sizeof(*res) ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		close(p[0]);
+		return -1;
+	}
+	close(p[0]);
+	return res->bad ? -1 : 0;
 }
 
 int main(void)
 {
-	int polled, slept;
+	struct spin_result polled, slept;
+	int ran;
 
 	tap_plan(3);
 	unsetenv("WD_RECV_SPIN_MAX_US");
-	polled = run(NULL);
-	slept = run("0");
-	ok(polled >= 0 && polled < 250 && slept >= 0 && slept < 250,
-	   "%d synchronous round trips of %d us ran in both settings", ROUND_TRIPS, SERVICE_US);
-	/* exit codes are halves: < 75 means fewer than half of the waits slept */
-	ok(polled < ROUND_TRIPS / 4,
-	   "default: the waiter slept about %d times in %d waits (polls through)",
-	   polled * 2, ROUND_TRIPS);
-	ok(slept >= ROUND_TRIPS / 4,
-	   "WD_RECV_SPIN_MAX_US=0: it slept about %d times in %d waits", slept * 2, ROUND_TRIPS);
+	ran = !run(NULL, &polled) && !run("0", &slept);
+	ok(ran, "%d synchronous round trips of %d us ran in both settings", ROUND_TRIPS, SERVICE_US);
+	if (!ran)
+		return tap_exit();
+	/*
+	 * The premise: a request takes well under the 2000 us bound and the
+	 * device has a CPU of its own. Under emulation (the kernel suite in
+	 * qemu) a 300 us request may take milliseconds, and one CPU means a
+	 * poll would only delay the device: nothing to poll through there.
+	 */
+	if (polled.mean_us > 1500 || sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		printf("# round trips took %ld us on %ld CPUs\n", polled.mean_us,
+		       sysconf(_SC_NPROCESSORS_ONLN));
+		tap_skip_n(2, "requests take longer than the poll bound here, or one CPU");
+		return tap_exit();
+	}
+	ok(polled.sleeps < ROUND_TRIPS / 2,
+	   "default: the waiter slept %ld times in %d waits of %ld us (polls through)",
+	   polled.sleeps, ROUND_TRIPS, polled.mean_us);
+	ok(slept.sleeps >= ROUND_TRIPS / 2,
+	   "WD_RECV_SPIN_MAX_US=0: it slept %ld times in %d waits", slept.sleeps, ROUND_TRIPS);
 	return tap_exit();
 }
