@@ -50,6 +50,11 @@ struct wd_drv {
 	 * -ETIMEDOUT, or -ENODEV when the device is gone for good.
 	 */
 	int (*wait)(struct wd_qp *qp, uint32_t seq, int timeout_ms);
+	/*
+	 * Have the device signal efd (an eventfd; -1: none) after it posts
+	 * completions. NULL when the device cannot: -EOPNOTSUPP.
+	 */
+	int (*set_event_fd)(struct wd_qp *qp, int efd);
 	/* map the share region of size bytes; NULL with errno on failure */
 	void *(*share_map)(struct wd_qp *qp, size_t size);
 };

@@ -375,6 +375,19 @@ WD_EXPORT int wd_wait_ready(struct wd_queue *q, int timeout_ms)
 	return wd_wait_cq_poll_sleep(qp, qp->cq_idx, deadline, WD_RECV_SPIN_NS);
 }
 
+WD_EXPORT int wd_queue_set_event_fd(struct wd_queue *q, int efd)
+{
+	struct wd_qp *qp = wd_qp_of(q);
+
+	if (!qp)
+		return -EINVAL;
+	if (wd_qp_foreign(qp))
+		return -EPERM;
+	if (!qp->drv->set_event_fd)
+		return -EOPNOTSUPP;
+	return qp->drv->set_event_fd(qp, efd < 0 ? -1 : efd);
+}
+
 WD_EXPORT int wd_recv_sync(struct wd_queue *q, void **req)
 {
 	return wd_recv_timeout(q, req, -1);

@@ -5,9 +5,11 @@
  * The "device" is the engine threads of soft_engine.c; its queues' rings are
  * anonymous memory of this process, marked MADV_DONTFORK so that a child
  * does not inherit them (the kernel's VM_DONTCOPY for uacce queues).
- * Kicks and completion waits are private futexes: no file descriptor.
+ * Kicks and completion waits are private futexes: no file descriptor, but
+ * for an eventfd the caller may hand over (wd_queue_set_event_fd).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +108,8 @@ static int soft_open(struct wd_qp *qp, const struct wd_dev_info *dev,
 	sq->cq = (struct wd_cqe *)((char *)ctrl + ctrl->cq_offset);
 	sq->depth = depth;
 	sq->share_domain = !!(ctrl->flags & WD_RING_F_SHARE_DOMAIN);
+	sq->event_fd = -1;
+	pthread_mutex_init(&sq->event_lock, NULL);
 	ret = soft_engine_attach(sq);
 	if (ret) {
 		munmap(ctrl, size);
@@ -129,6 +133,9 @@ static void soft_close(struct wd_qp *qp)
 	uint32_t i;
 
 	soft_engine_detach(sq);
+	if (sq->event_fd >= 0)
+		close(sq->event_fd);
+	pthread_mutex_destroy(&sq->event_lock);
 	if (sq->ctx) {
 		for (i = 0; i < WD_MAX_CTX; i++)
 			soft_ctx_reset(&sq->ctx[i]);
@@ -158,6 +165,32 @@ static int soft_wait(struct wd_qp *qp, uint32_t seq, int timeout_ms)
 	return r < 0 && errno == ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
+/*
+ * The engine writes a duplicate of efd, so the caller may close its own at
+ * any time; the old duplicate is closed once no engine can be writing it.
+ */
+static int soft_set_event_fd(struct wd_qp *qp, int efd)
+{
+	struct soft_queue *sq = qp->drv_priv;
+	int dup = -1, old;
+
+	if (soft_fault.no_event_fd)
+		return -EOPNOTSUPP;
+	if (efd >= 0) {
+		dup = fcntl(efd, F_DUPFD_CLOEXEC, 0);
+		if (dup < 0)
+			return -errno;
+	}
+	pthread_mutex_lock(&sq->event_lock);
+	old = sq->event_fd;
+	sq->event_fd = dup;
+	atomic_store_explicit(&sq->event_on, dup >= 0, memory_order_relaxed);
+	pthread_mutex_unlock(&sq->event_lock);
+	if (old >= 0)
+		close(old);
+	return 0;
+}
+
 static void *soft_share_map(struct wd_qp *qp, size_t size)
 {
 	struct soft_queue *sq = qp->drv_priv;
@@ -179,5 +212,6 @@ const struct wd_drv wd_soft_drv = {
 	.close = soft_close,
 	.kick = soft_kick,
 	.wait = soft_wait,
+	.set_event_fd = soft_set_event_fd,
 	.share_map = soft_share_map,
 };

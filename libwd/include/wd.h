@@ -172,6 +172,20 @@ int wd_recv_timeout(struct wd_queue *q, void **req, int timeout_ms);
 int wd_wait_ready(struct wd_queue *q, int timeout_ms);
 
 /*
+ * wd_queue_set_event_fd - have q's device signal the eventfd(2) efd (add
+ * to its counter) each time it has posted completions on q, as io_uring's
+ * registered eventfd: an event loop (poll, epoll, an OpenSSL ASYNC wait fd)
+ * then learns of answers without a thread that waits for them. Read efd to
+ * clear it before looking at the ring with wd_recv(): an answer posted
+ * after the look signals again. The device keeps a duplicate of efd, so the
+ * caller may close its own; efd = -1 detaches (no signal is written after
+ * this returns). Returns 0, -EOPNOTSUPP when q's device cannot (kernel
+ * uacce devices do not yet), -EBADF, -EPERM (a child that inherited q),
+ * -EINVAL.
+ */
+int wd_queue_set_event_fd(struct wd_queue *q, int efd);
+
+/*
  * wd_flush - make sure the device sees every request sent so far (kick it
  * if it sleeps) and wait until all of them have completed. Their messages
  * stay queued for wd_recv().

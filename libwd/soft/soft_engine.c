@@ -7,6 +7,9 @@
  * then announces sleep (ctrl->dev_idle in every queue it serves), looks at
  * the rings one last time, and blocks on a futex until a producer kicks it.
  * So an idle queue costs no CPU and a busy one costs no system call.
+ * A queue given an eventfd (wd_queue_set_event_fd) is the exception: the
+ * engine writes it after posting completions, as hardware would raise an
+ * interrupt.
  *
  * A new queue goes to the engine serving the fewest queues, so that several
  * queues opened by one program run on different engines (cores).
@@ -122,8 +125,30 @@ static void soft_post(struct soft_queue *q, const struct wd_cqe *res)
 	q->cq_tail++;
 }
 
-/* Serve up to budget requests of q; returns how many. */
-static int soft_queue_serve(struct soft_queue *q, int budget)
+/*
+ * The device's interrupt, for a queue with an eventfd: after the completions
+ * are posted (the write is a barrier), so a reader that clears the eventfd
+ * and then looks at the ring misses nothing.
+ */
+static void soft_event_signal(struct soft_queue *q)
+{
+	uint64_t one = 1;
+	ssize_t w;
+
+	pthread_mutex_lock(&q->event_lock);
+	if (q->event_fd >= 0) {
+		w = write(q->event_fd, &one, sizeof(one));
+		(void)w;	/* fails only when the counter is full: readable anyway */
+	}
+	pthread_mutex_unlock(&q->event_lock);
+}
+
+/*
+ * Serve up to budget requests of q; returns how many. A queue with an
+ * eventfd is then due a signal (counted in *nr_due), which the engine
+ * writes when soft_event_moderate() says so.
+ */
+static int soft_queue_serve(struct soft_queue *q, int budget, int *nr_due)
 {
 	int n = 0;
 
@@ -137,6 +162,10 @@ static int soft_queue_serve(struct soft_queue *q, int budget)
 		soft_post(q, &res);
 		n++;
 	}
+	if (n && !q->event_due && atomic_load_explicit(&q->event_on, memory_order_relaxed)) {
+		q->event_due = 1;
+		(*nr_due)++;
+	}
 	if (n) {
 		struct wd_ring_ctrl *ctrl = q->ctrl;
 
@@ -149,6 +178,50 @@ static int soft_queue_serve(struct soft_queue *q, int budget)
 		}
 	}
 	return n;
+}
+
+/* Do at least want of the n queues have a request waiting? */
+static int soft_pending_at_least(struct soft_queue **qs, int n, int want)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n && k < want; i++)
+		k += soft_sq_pending(qs[i]);
+	return k >= want;
+}
+
+/* Signal every queue due a signal. */
+static void soft_event_flush(struct soft_queue **qs, int n, int *nr_due)
+{
+	int i;
+
+	for (i = 0; i < n && *nr_due; i++) {
+		if (qs[i]->event_due) {
+			qs[i]->event_due = 0;
+			soft_event_signal(qs[i]);
+			(*nr_due)--;
+		}
+	}
+	*nr_due = 0;
+}
+
+/*
+ * Interrupt moderation for queues with an eventfd, as a network card
+ * coalesces its interrupts: while at least two other requests wait, an
+ * answer's signal waits too, so that one wake-up of the application takes
+ * several answers (on a small machine each wake-up costs the engines a
+ * preemption). The signals go out once fewer than two requests wait (the
+ * application then refills the queues while the engine serves those), at
+ * the latest after SOFT_EVENT_DUE_MAX answers. An idle engine never holds
+ * a signal back, so a lone request is not delayed at all; waits on the
+ * futex (wd_recv_sync) are never moderated.
+ */
+#define SOFT_EVENT_DUE_MAX	16
+
+static void soft_event_moderate(struct soft_queue **qs, int n, int *nr_due)
+{
+	if (*nr_due && (*nr_due >= SOFT_EVENT_DUE_MAX || !soft_pending_at_least(qs, n, 2)))
+		soft_event_flush(qs, n, nr_due);
 }
 
 static void soft_set_idle(struct soft_queue **qs, int n, uint32_t idle)
@@ -208,6 +281,7 @@ static void *soft_engine_main(void *arg)
 	int nr = 0, cap = 0;
 	uint32_t gen = 0;
 	int64_t idle_since = 0;
+	int nr_due = 0;
 	char name[16];
 
 	snprintf(name, sizeof(name), "wd-soft-eng%d", e->id);
@@ -216,10 +290,15 @@ static void *soft_engine_main(void *arg)
 	for (;;) {
 		int i, work = 0;
 
-		if (atomic_load_explicit(&e->gen, memory_order_acquire) != gen)
+		if (atomic_load_explicit(&e->gen, memory_order_acquire) != gen) {
+			/* the queues of this list stay valid until the reload */
+			soft_event_flush(qs, nr, &nr_due);
 			soft_engine_reload(e, &qs, &nr, &cap, &gen);
-		for (i = 0; i < nr; i++)
-			work += soft_queue_serve(qs[i], SOFT_SERVE_BUDGET);
+		}
+		for (i = 0; i < nr; i++) {
+			work += soft_queue_serve(qs[i], SOFT_SERVE_BUDGET, &nr_due);
+			soft_event_moderate(qs, nr, &nr_due);
+		}
 		if (work) {
 			idle_since = 0;
 			continue;

@@ -18,6 +18,7 @@
 #ifndef SOFT_ENGINE_H
 #define SOFT_ENGINE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +47,15 @@ struct soft_queue {
 	struct soft_ctx *ctx;		/* WD_MAX_CTX slots, lazily allocated */
 	struct soft_engine *engine;
 	unsigned long sends;		/* for injected -EBUSY, submitter side */
+	/*
+	 * The eventfd signalled after completions are posted
+	 * (wd_queue_set_event_fd), a duplicate the driver owns; -1 for none.
+	 * event_lock keeps it open while the engine writes it.
+	 */
+	pthread_mutex_t event_lock;
+	int event_fd;
+	atomic_int event_on;		/* event_fd >= 0: a hint read unlocked */
+	int event_due;			/* engine only: answers posted, not signalled */
 };
 
 typedef void (*soft_op_fn)(struct soft_queue *q, const struct wd_sqe *sqe,
@@ -96,6 +106,7 @@ struct soft_fault {
 	unsigned long vanish_after;	/* N + 1, 0 = off */
 	unsigned long slow_us;
 	unsigned long busy_every;
+	int no_event_fd;		/* "noevent": as a kernel device, no eventfd */
 };
 extern struct soft_fault soft_fault;
 void soft_fault_init(void);

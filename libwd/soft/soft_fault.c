@@ -11,6 +11,8 @@
  *                  (device vanishing mid-stream)
  *   slow=US        every request takes US microseconds more (slow engine)
  *   busy=N         every Nth wd_send is refused with -EBUSY (queue full)
+ *   noevent        wd_queue_set_event_fd() answers -EOPNOTSUPP, as on a
+ *                  kernel device, so that callers' other path is tested
  * NOP and CTX_FREE requests are never faulted: they carry no data, and
  * tests use NOPs to probe the queue itself.
  */
@@ -55,6 +57,8 @@ void soft_fault_init(void)
 			soft_fault.slow_us = (unsigned long)v;
 		else if ((v = soft_fault_arg(item, "busy")) > 0)
 			soft_fault.busy_every = (unsigned long)v;
+		else if (!strcmp(item, "noevent"))
+			soft_fault.no_event_fd = 1;
 	}
 	soft_fault.active = soft_fault.missing || soft_fault.error_every ||
 			    soft_fault.vanish_after || soft_fault.slow_us || soft_fault.busy_every;
