@@ -9,12 +9,15 @@
  * a generation), and a thread borrows one for the length of an operation.
  *
  * ASYNC jobs (openssl speed -async_jobs, SSL_MODE_ASYNC) must not block:
- * an operation submits, pauses the job, and a completion thread makes the
- * job's wait fd (an eventfd) readable when the device has answered, so that
- * the application resumes the job. Two kinds of completion thread:
- *  - reapers, for RSA: the job hands its request over, and a reaper sends it
- *    on a queue of its own and sleeps until the device answers. One reaper
- *    per soft engine (CPU) keeps every engine busy.
+ * an operation submits, pauses the job, and the job's wait fd (an eventfd)
+ * becomes readable when the device has answered, so that the application
+ * resumes the job. For RSA on a device that signals eventfds itself
+ * (wd_queue_set_event_fd: the soft device), the job's wait context keeps a
+ * queue whose device signals the wait fd directly (run_evented). Otherwise
+ * a completion thread writes the wait fd; two kinds:
+ *  - reapers, for RSA: the job sends its request on a reaper's queue, and
+ *    the reaper sleeps until the device answers. One reaper per soft
+ *    engine (CPU) keeps every engine busy.
  *  - the waiter, for AES: the request must go on the queue the operation
  *    holds (a stream's device context lives on its leased queue; a
  *    stateless request wants a queue opened for its own algorithm), so the
@@ -58,6 +61,13 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pool_slot *pool_free[NR_POOLS];
 static int pool_open;
 static atomic_uint pool_gen;
+/*
+ * Queues kept by ASYNC wait contexts (run_evented) until the application
+ * frees them (libssl: with the connection): at most half the pool, the
+ * reapers serve the jobs of any more.
+ */
+#define JOB_QUEUES_MAX	(POOL_MAX / 2)
+static atomic_int job_queues;
 
 /* ------------------------------------------------------------------ */
 /* ASYNC completion threads                                            */
@@ -116,6 +126,7 @@ static void wdp_atfork_child(void)
 	waiter.head = waiter.tail = NULL;
 	waiter.idle = 0;
 	atomic_store(&waiter.running, 0);
+	atomic_store(&job_queues, 0);
 	atomic_fetch_add(&pool_gen, 1);
 }
 
@@ -475,35 +486,76 @@ static int waiter_start(void)
 	return ok;
 }
 
+/*
+ * What a job's wait context holds for wd, as the custom data of its wait fd:
+ * the eventfd, and the queue of its RSA operations (see run_evented).
+ */
+struct job_wait {
+	int efd;
+	struct pool_slot *rsa;	/* a queue whose device signals efd, or NULL */
+};
+
+/* Give back the queue of a wait context. */
+static void job_wait_drop_queue(struct job_wait *jw)
+{
+	struct pool_slot *s = jw->rsa;
+
+	jw->rsa = NULL;
+	if (!s)
+		return;
+	if (s->gen == atomic_load(&pool_gen)) {
+		atomic_fetch_sub(&job_queues, 1);
+		wd_queue_set_event_fd(&s->q, -1);
+		if (wd_queue_inflight(&s->q)) {
+			/* a job freed while paused: its answer must reach nobody */
+			wd_release_queue(&s->q);
+			free(s);
+			pthread_mutex_lock(&pool_lock);
+			pool_open--;
+			pthread_mutex_unlock(&pool_lock);
+			return;
+		}
+	}
+	slot_put(s);
+}
+
 static void wait_fd_cleanup(ASYNC_WAIT_CTX *ctx, const void *key, OSSL_ASYNC_FD fd,
 			    void *custom)
 {
+	struct job_wait *jw = custom;
+
 	(void)ctx;
 	(void)key;
-	(void)custom;
+	job_wait_drop_queue(jw);
 	close(fd);
+	free(jw);
 }
 
-/* The job's eventfd, registered as its wait fd on first use. */
-static int job_wait_fd(ASYNC_JOB *job)
+/* The job's eventfd and queue, registered as its wait fd on first use. */
+static struct job_wait *job_wait_get(ASYNC_JOB *job)
 {
 	ASYNC_WAIT_CTX *wctx = ASYNC_get_wait_ctx(job);
+	struct job_wait *jw;
 	OSSL_ASYNC_FD fd;
 	void *custom;
 
 	if (!wctx)
-		return -1;
+		return NULL;
 	if (ASYNC_WAIT_CTX_get_fd(wctx, &async_key, &fd, &custom))
-		return fd;
-	fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (!ASYNC_WAIT_CTX_set_wait_fd(wctx, &async_key, fd, NULL,
+		return custom;
+	jw = calloc(1, sizeof(*jw));
+	if (!jw)
+		return NULL;
+	jw->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (jw->efd < 0 ||
+	    !ASYNC_WAIT_CTX_set_wait_fd(wctx, &async_key, jw->efd, jw,
 					wait_fd_cleanup)) {
-		close(fd);
-		return -1;
+		if (jw->efd >= 0)
+			close(jw->efd);
+		free(jw);
+		return NULL;
 	}
-	return fd;
+	return jw;
 }
 
 /* Pause the job until a completion thread is done with op. */
@@ -530,16 +582,107 @@ static int job_wait(struct async_op *op)
 	return op->result;
 }
 
-/* RSA in a job: a reaper sends msg on its queue and waits. */
+/* Set once a device has refused wd_queue_set_event_fd(): the reapers serve. */
+static atomic_int event_fd_unsupported;
+
+
+/* The job's own RSA queue, its device signalling the job's wait fd. */
+static struct pool_slot *job_rsa_queue(struct job_wait *jw)
+{
+	struct pool_slot *s = jw->rsa;
+	int ret;
+
+	if (s && s->gen != atomic_load(&pool_gen))
+		job_wait_drop_queue(jw);	/* the parent's, in a child */
+	if (jw->rsa || atomic_load_explicit(&event_fd_unsupported, memory_order_relaxed))
+		return jw->rsa;
+	if (atomic_fetch_add(&job_queues, 1) >= JOB_QUEUES_MAX)
+		goto none;
+	s = slot_get(0);
+	if (!s)
+		goto none;
+	ret = wd_queue_set_event_fd(&s->q, jw->efd);
+	if (ret) {
+		if (ret == -EOPNOTSUPP)
+			atomic_store(&event_fd_unsupported, 1);
+		slot_put(s);
+		goto none;
+	}
+	jw->rsa = s;
+	return s;
+none:
+	atomic_fetch_sub(&job_queues, 1);
+	return NULL;
+}
+
+/*
+ * RSA in a job, on a device that signals an eventfd (the soft device): the
+ * job's wait context keeps a queue of the pool whose device signals the
+ * job's wait fd; the job sends on it and pauses until its answer is in. No
+ * completion thread stands between the device and the application: one
+ * wake-up per operation instead of two, and no lock, which on a small
+ * machine is CPU the engines get back.
+ *
+ * Each resumption clears the fd before it looks at the ring, so an answer
+ * posted after the look signals again. With one request in flight the
+ * device signals once per request, after posting it: the job returns only
+ * once it has both the answer and that signal, so the fd is quiet until the
+ * job's next operation and a level-triggered event loop does not spin on
+ * it. Returns -EOPNOTSUPP when it cannot serve msg: the reapers do.
+ */
+static int run_evented(struct job_wait *jw, struct wd_msg *msg, int rsa_cache)
+{
+	struct pollfd p = { .fd = jw->efd, .events = POLLIN };
+	struct pool_slot *s = job_rsa_queue(jw);
+	int ret, signalled = 0, tries = 0;
+	void *m = NULL;
+	uint64_t v;
+
+	if (!s)
+		return -EOPNOTSUPP;
+	if (rsa_cache)
+		rsa_cache_set(&s->q, &s->rsa_ctx, msg);
+	ret = wd_send(&s->q, msg);
+	if (ret)
+		return ret;
+	for (;;) {
+		if (read(jw->efd, &v, sizeof(v)) == sizeof(v))
+			signalled = 1;
+		if (ret != 1) {
+			ret = wd_recv(&s->q, &m);
+			if (ret == -EAGAIN) {
+				if (!ASYNC_pause_job())
+					poll(&p, 1, 10);	/* cannot pause: wait here */
+				continue;
+			}
+		}
+		/* an error posted nothing; the signal follows an answer at once */
+		if (ret != 1 || signalled || ++tries > 10)
+			break;
+		poll(&p, 1, 100);
+	}
+	if (ret == 1)
+		return m == msg ? 0 : -EIO;
+	return ret;
+}
+
+/*
+ * RSA in a job: on the job's own borrowed queue when its device signals
+ * eventfds, else a reaper sends msg on its queue and waits.
+ */
 static int run_async(ASYNC_JOB *job, struct wd_msg *msg, int rsa_cache)
 {
 	struct async_op op = { .msg = msg, .rsa_cache = rsa_cache };
+	struct job_wait *jw = job_wait_get(job);
 	struct reaper *r;
 	int ret;
 
-	op.efd = job_wait_fd(job);
-	if (op.efd < 0)
+	if (!jw)
 		return -ENOMEM;
+	ret = run_evented(jw, msg, rsa_cache);
+	if (ret != -EOPNOTSUPP)
+		return ret;
+	op.efd = jw->efd;
 	r = reaper_pick();
 	if (!r)
 		return -ENODEV;
@@ -577,11 +720,12 @@ static int run_async(ASYNC_JOB *job, struct wd_msg *msg, int rsa_cache)
 static int run_held_async(ASYNC_JOB *job, struct wd_queue *q, struct wd_msg *msg)
 {
 	struct async_op op = { .msg = msg, .q = q };
+	struct job_wait *jw = job_wait_get(job);
 	int ret;
 
-	op.efd = job_wait_fd(job);
-	if (op.efd < 0)
+	if (!jw)
 		return -ENOMEM;
+	op.efd = jw->efd;
 	if (!waiter_start())
 		return -EAGAIN;
 	ret = wd_send(q, msg);
