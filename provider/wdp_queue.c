@@ -150,40 +150,6 @@ static long long mono_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-struct open_arg {
-	struct wd_queue *q;
-	int ret;
-};
-
-static void *open_main(void *arg)
-{
-	struct open_arg *a = arg;
-
-	a->ret = wd_request_queue(a->q);
-	return NULL;
-}
-
-/*
- * wd_request_queue, but inside an ASYNC job on a thread of its own: a job
- * runs on OpenSSL's 32 KiB stack, and opening a queue takes some 26 KiB of
- * stack (libwd's device list): under libssl's handshake frames it ran past
- * the job's stack into the heap (openssl s_server -async crashed at the
- * first RSA signature, which opens the reapers' queues). It happens once
- * per queue: the pool and the reapers keep them.
- */
-static int open_queue(struct wd_queue *q)
-{
-	struct open_arg a = { .q = q, .ret = -EAGAIN };
-	pthread_t th;
-
-	if (!ASYNC_get_current_job())
-		return wd_request_queue(q);
-	if (pthread_create(&th, NULL, open_main, &a))
-		return -EAGAIN;
-	pthread_join(th, NULL);
-	return a.ret;
-}
-
 /* The pool of the algorithm alg ("rsa", "aes-gcm", ...). */
 static unsigned int pool_kind(const char *alg)
 {
@@ -219,7 +185,7 @@ static struct pool_slot *slot_get(unsigned int kind)
 		s->gen = atomic_load(&pool_gen);
 		s->kind = kind;
 		s->q.capa.alg = pool_algs[kind];
-		if (open_queue(&s->q) == 0)
+		if (wd_request_queue(&s->q) == 0)
 			return s;
 		free(s);
 		atomic_store(&open_retry_at[kind], mono_ns() + OPEN_RETRY_NS);
@@ -377,7 +343,7 @@ static struct reaper *reaper_pick(void)
 
 		if (r)
 			r->q.capa.alg = "rsa";	/* ASYNC jobs only run RSA */
-		if (!r || open_queue(&r->q)) {
+		if (!r || wd_request_queue(&r->q)) {
 			free(r);
 			break;
 		}
