@@ -96,18 +96,19 @@ int main(void)
 	/* one engine for the moderation check, whatever the caller set
 	 * (tsan-check sets 2); read when the device starts */
 	setenv("WD_SOFT_ENGINES", "1", 1);
-	tap_plan(20);
 	test_open(&q, "nop", 0, 0);
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (efd < 0)
 		tap_bail("eventfd");
 	ret = wd_queue_set_event_fd(&q, efd);
 	if (q.fd >= 0) {
+		/* what a kernel device does today: the one check that applies */
+		tap_plan(1);
 		ok(ret == -EOPNOTSUPP, "a kernel device answers -EOPNOTSUPP (%d)", ret);
-		tap_skip_n(19, "kernel uacce devices have no eventfd signalling");
 		wd_release_queue(&q);
 		return tap_exit();
 	}
+	tap_plan(20);
 	ok(ret == 0, "wd_queue_set_event_fd on a soft queue (%d)", ret);
 	ok(!readable(efd, 0), "nothing is signalled before a request");
 
