@@ -287,10 +287,9 @@ static int64_t wd_spin_budget(const struct wd_qp *qp)
  * driver. Past the short poll it yields at every turn, so that a thread
  * the device needs (a soft engine on this CPU) runs first.
  */
-static int wd_wait_cq_poll_sleep(struct wd_qp *qp, uint32_t idx, int64_t deadline,
-				 int64_t budget)
+static int wd_wait_cq_poll_sleep(struct wd_qp *qp, uint32_t idx, int64_t start,
+				 int64_t deadline, int64_t budget)
 {
-	int64_t start = wd_now_ns();
 	int64_t spin_end = start + budget;
 	struct wd_ring_ctrl *ctrl = qp->ctrl;
 
@@ -328,7 +327,7 @@ static int wd_wait_cq_poll_sleep(struct wd_qp *qp, uint32_t idx, int64_t deadlin
 static int wd_wait_cq(struct wd_qp *qp, uint32_t idx, int64_t deadline)
 {
 	int64_t start = wd_now_ns();
-	int ret = wd_wait_cq_poll_sleep(qp, idx, deadline, wd_spin_budget(qp));
+	int ret = wd_wait_cq_poll_sleep(qp, idx, start, deadline, wd_spin_budget(qp));
 	int64_t waited = wd_now_ns() - start;
 
 	/* the running estimate of this queue's wait: 1/8 of the new one */
@@ -364,15 +363,16 @@ WD_EXPORT int wd_recv_timeout(struct wd_queue *q, void **req, int timeout_ms)
 WD_EXPORT int wd_wait_ready(struct wd_queue *q, int timeout_ms)
 {
 	struct wd_qp *qp = wd_qp_of(q);
-	int64_t deadline = -1;
+	int64_t deadline = -1, now;
 
 	if (!qp)
 		return -EINVAL;
 	if (wd_qp_foreign(qp))
 		return -EPERM;
+	now = wd_now_ns();
 	if (timeout_ms >= 0)
-		deadline = wd_now_ns() + (int64_t)timeout_ms * 1000000;
-	return wd_wait_cq_poll_sleep(qp, qp->cq_idx, deadline, WD_RECV_SPIN_NS);
+		deadline = now + (int64_t)timeout_ms * 1000000;
+	return wd_wait_cq_poll_sleep(qp, qp->cq_idx, now, deadline, WD_RECV_SPIN_NS);
 }
 
 WD_EXPORT int wd_queue_set_event_fd(struct wd_queue *q, int efd)
