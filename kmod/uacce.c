@@ -10,6 +10,7 @@
  * (PUT_Q, close, or driver removal, whichever comes first).
  */
 #include <linux/compat.h>
+#include <linux/eventfd.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
@@ -68,6 +69,7 @@ static int uacce_fops_open(struct inode *inode, struct file *filep)
 	q->mapping = filep->f_mapping;
 	init_waitqueue_head(&q->wait);
 	mutex_init(&q->mutex);
+	spin_lock_init(&q->event_lock);
 
 	mutex_lock(&uacce->mutex);
 	if (uacce->removed) {
@@ -108,6 +110,9 @@ static int uacce_fops_release(struct inode *inode, struct file *filep)
 	list_del(&q->list);
 	mutex_unlock(&uacce->mutex);
 
+	/* put: the device no longer signals it */
+	if (q->event)
+		eventfd_ctx_put(q->event);
 	/* no mapping is left (each holds the file), so nobody sees ss_kva */
 	vfree(q->ss_kva);
 	mmdrop(q->mm);
@@ -142,6 +147,29 @@ static long uacce_start_q_ioctl(struct uacce_queue *q)
 	return ret;
 }
 
+/*
+ * UACCE_CMD_SET_EVENTFD: the queue keeps its own reference to the eventfd,
+ * so the caller may close its descriptor; once this returns, the old one
+ * is signalled no more.
+ */
+static long uacce_set_eventfd_ioctl(struct uacce_queue *q, int fd)
+{
+	struct eventfd_ctx *ev = NULL, *old;
+
+	if (fd >= 0) {
+		ev = eventfd_ctx_fdget(fd);
+		if (IS_ERR(ev))
+			return PTR_ERR(ev);
+	}
+	spin_lock_irq(&q->event_lock);
+	old = q->event;
+	WRITE_ONCE(q->event, ev);
+	spin_unlock_irq(&q->event_lock);
+	if (old)
+		eventfd_ctx_put(old);
+	return 0;
+}
+
 static long uacce_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 				 unsigned long arg)
 {
@@ -153,6 +181,8 @@ static long uacce_fops_unl_ioctl(struct file *filep, unsigned int cmd,
 		return -EPERM;
 	if (cmd == UACCE_CMD_PUT_Q)
 		return uacce_put_q_ioctl(q);
+	if (cmd == UACCE_CMD_SET_EVENTFD)
+		return uacce_set_eventfd_ioctl(q, (int)arg);
 
 	if (mutex_lock_killable(&q->mutex))
 		return -EINTR;
@@ -285,6 +315,24 @@ void uacce_wake_up(struct uacce_queue *q)
 	wake_up_interruptible(&q->wait);
 }
 EXPORT_SYMBOL_GPL(uacce_wake_up);
+
+/**
+ * uacce_signal_event - the device posted completions: signal the queue's
+ * eventfd (UACCE_CMD_SET_EVENTFD), if it has one
+ * @q: the queue
+ */
+void uacce_signal_event(struct uacce_queue *q)
+{
+	unsigned long flags;
+
+	if (!READ_ONCE(q->event))
+		return;
+	spin_lock_irqsave(&q->event_lock, flags);
+	if (q->event)
+		eventfd_signal(q->event, 1);
+	spin_unlock_irqrestore(&q->event_lock, flags);
+}
+EXPORT_SYMBOL_GPL(uacce_signal_event);
 
 static const struct file_operations uacce_fops = {
 	.owner = THIS_MODULE,

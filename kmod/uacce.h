@@ -96,6 +96,8 @@ enum uacce_q_state {
  * @ss_size: its size; published last (smp_store_release)
  * @mapping: the file's address space, zapped when the device goes away
  * @list: in uacce->queues
+ * @event_lock: guards @event against UACCE_CMD_SET_EVENTFD while signalled
+ * @event: the eventfd uacce_signal_event() signals, or NULL
  */
 struct uacce_queue {
 	struct uacce_device *uacce;
@@ -111,6 +113,8 @@ struct uacce_queue {
 	unsigned long ss_size;
 	struct address_space *mapping;
 	struct list_head list;
+	spinlock_t event_lock;
+	struct eventfd_ctx *event;
 };
 
 /**
@@ -142,5 +146,6 @@ struct uacce_device *uacce_register(struct device *parent,
 				    const struct uacce_interface *interface);
 void uacce_unregister(struct uacce_device *uacce);
 void uacce_wake_up(struct uacce_queue *q);
+void uacce_signal_event(struct uacce_queue *q);
 
 #endif /* _UACCE_KERNEL_H */

@@ -192,6 +192,7 @@ static void wd_soft_post(struct wd_soft_queue *q, const struct wd_cqe *res)
 		wd_soft_count(sdev, WD_SOFT_WAKEUPS, 1);
 		uacce_wake_up(q->uq);
 	}
+	uacce_signal_event(q->uq);
 }
 
 static bool wd_soft_sq_pending(struct wd_soft_queue *q)

@@ -165,6 +165,20 @@ static int soft_wait(struct wd_qp *qp, uint32_t seq, int timeout_ms)
 	return r < 0 && errno == ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
+/* Is fd an eventfd? As the kernel's eventfd_ctx_fdget(), refuse anything else. */
+static int soft_is_eventfd(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return 0;
+	target[n] = 0;
+	return !strcmp(target, "anon_inode:[eventfd]");
+}
+
 /*
  * The engine writes a duplicate of efd, so the caller may close its own at
  * any time; the old duplicate is closed once no engine can be writing it.
@@ -180,6 +194,10 @@ static int soft_set_event_fd(struct wd_qp *qp, int efd)
 		dup = fcntl(efd, F_DUPFD_CLOEXEC, 0);
 		if (dup < 0)
 			return -errno;
+		if (!soft_is_eventfd(dup)) {
+			close(dup);
+			return -EINVAL;
+		}
 	}
 	pthread_mutex_lock(&sq->event_lock);
 	old = sq->event_fd;

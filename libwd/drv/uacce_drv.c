@@ -254,6 +254,14 @@ static int uacce_wait(struct wd_qp *qp, uint32_t seq, int timeout_ms)
 	return 0;
 }
 
+/* The kernel keeps its own reference to the eventfd. */
+static int uacce_set_event_fd(struct wd_qp *qp, int efd)
+{
+	if (ioctl(qp->fd, UACCE_CMD_SET_EVENTFD, (unsigned long)(long)efd) < 0)
+		return errno == ENOTTY ? -EOPNOTSUPP : -errno;
+	return 0;
+}
+
 static void *uacce_share_map(struct wd_qp *qp, size_t size)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -271,5 +279,6 @@ const struct wd_drv wd_uacce_drv = {
 	.close = uacce_close,
 	.kick = uacce_kick,
 	.wait = uacce_wait,
+	.set_event_fd = uacce_set_event_fd,
 	.share_map = uacce_share_map,
 };

@@ -41,6 +41,13 @@
  * device region is mapped; -EBUSY afterwards, -EINVAL for a bad depth.
  */
 #define UACCE_CMD_SET_DEPTH	_IO('W', 3)
+/*
+ * Have the device signal an eventfd (arg: its descriptor; -1: none) after
+ * it posts completions, as io_uring's registered eventfd. The queue keeps
+ * its own reference; -EBADF or -EINVAL for a descriptor that is not an
+ * eventfd.
+ */
+#define UACCE_CMD_SET_EVENTFD	_IO('W', 4)
 
 /* /sys/class/uacce/<dev>/flags */
 #define UACCE_DEV_SVA		0x1	/* the device works in the opener's mm */

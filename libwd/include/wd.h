@@ -177,11 +177,12 @@ int wd_wait_ready(struct wd_queue *q, int timeout_ms);
  * registered eventfd: an event loop (poll, epoll, an OpenSSL ASYNC wait fd)
  * then learns of answers without a thread that waits for them. Read efd to
  * clear it before looking at the ring with wd_recv(): an answer posted
- * after the look signals again. The device keeps a duplicate of efd, so the
- * caller may close its own; efd = -1 detaches (no signal is written after
- * this returns). Returns 0, -EOPNOTSUPP when q's device cannot (kernel
- * uacce devices do not yet), -EBADF, -EPERM (a child that inherited q),
- * -EINVAL.
+ * after the look signals again. The device keeps its own reference to efd,
+ * so the caller may close its own; efd = -1 detaches (no signal is written after
+ * this returns). The soft device coalesces signals while it has more work
+ * queued; a kernel device (UACCE_CMD_SET_EVENTFD) signals every answer.
+ * Returns 0, -EOPNOTSUPP when q's device cannot, -EBADF, -EINVAL (not an
+ * eventfd), -EPERM (a child that inherited q).
  */
 int wd_queue_set_event_fd(struct wd_queue *q, int efd);
 
