@@ -12,7 +12,7 @@
  * an operation submits, pauses the job, and the job's wait fd (an eventfd)
  * becomes readable when the device has answered, so that the application
  * resumes the job. For RSA on a device that signals eventfds itself
- * (wd_queue_set_event_fd: the soft device), the job's wait context keeps a
+ * (wd_queue_set_event_fd), the job's wait context keeps a
  * queue whose device signals the wait fd directly (run_evented). Otherwise
  * a completion thread writes the wait fd; two kinds:
  *  - reapers, for RSA: the job sends its request on a reaper's queue, and
@@ -582,9 +582,9 @@ none:
 }
 
 /*
- * RSA in a job, on a device that signals an eventfd (the soft device): the
- * job's wait context keeps a queue of the pool whose device signals the
- * job's wait fd; the job sends on it and pauses until its answer is in. No
+ * RSA in a job, on a device that signals an eventfd: the job's wait
+ * context keeps a queue of the pool whose device signals the job's wait
+ * fd; the job sends on it and pauses until its answer is in. No
  * completion thread stands between the device and the application: one
  * wake-up per operation instead of two, and no lock, which on a small
  * machine is CPU the engines get back.
@@ -633,8 +633,8 @@ static int run_evented(struct job_wait *jw, struct wd_msg *msg, int rsa_cache)
 }
 
 /*
- * RSA in a job: on the job's own borrowed queue when its device signals
- * eventfds, else a reaper sends msg on its queue and waits.
+ * RSA in a job: on the job's own queue when its device signals eventfds,
+ * else a reaper sends msg on its queue and waits.
  */
 static int run_async(ASYNC_JOB *job, struct wd_msg *msg, int rsa_cache)
 {
