@@ -10,6 +10,7 @@
  *    back (nr_queue_remained at its maximum).
  */
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
 #include "kq.h"
 
@@ -38,7 +39,7 @@ static void check_fork(const char *dev)
 	pid = fork();
 	if (!pid) {
 		unsigned char vec;
-		int bad = 0;
+		int bad = 0, efd;
 
 		/* 1: the ring is not mapped here */
 		if (mincore(q.ring, 4096, &vec) == 0 || errno != ENOMEM)
@@ -50,11 +51,17 @@ static void check_fork(const char *dev)
 		if (mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, q.fd,
 			 UACCE_QFRT_SS * 4096) != MAP_FAILED || errno != EPERM)
 			bad |= 8;
+		/* nor may it have the parent's answers signal an eventfd of its own */
+		efd = eventfd(0, 0);
+		if (ioctl(q.fd, UACCE_CMD_SET_EVENTFD, (unsigned long)efd) == 0 ||
+		    errno != EPERM)
+			bad |= 16;
 		close(q.fd);
 		_exit(bad);
 	}
 	ok(child_status(pid) == 0,
-	   "%s: child has no mapping, its ioctl and mmap get EPERM", dev);
+	   "%s: child has no mapping, its ioctl (SET_EVENTFD too) and mmap get EPERM",
+	   dev);
 	e.op_arg = 1000;
 	ok(kq_roundtrip(&q, &e, &c) == 0 && c.tag == 1,
 	   "%s: parent's queue works after the child closed the fd", dev);
