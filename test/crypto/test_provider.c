@@ -879,24 +879,32 @@ static void check_async_aes(void)
  * process, so this program runs them again in a new process ("async-aes").
  * Every request the queue fails is done in software: same bytes.
  */
+/*
+ * Run this program again as "test_provider mode" under WD_SOFT_FAULT=fault
+ * (read once per process, hence a new one); 1 when it exits 0.
+ */
+static int run_with_fault(const char *mode, const char *fault)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		setenv("WD_SOFT_FAULT", fault, 1);
+		execl("/proc/self/exe", "test_provider", mode, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static void check_async_aes_faults(void)
 {
 	static const char *const faults[] = { "error=3", "busy=2", "vanish=7", "missing" };
 	size_t i;
 
-	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
-		int status = -1;
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			setenv("WD_SOFT_FAULT", faults[i], 1);
-			execl("/proc/self/exe", "test_provider", "async-aes", (char *)NULL);
-			_exit(127);
-		}
-		waitpid(pid, &status, 0);
-		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		ok(run_with_fault("async-aes", faults[i]),
 		   "AES in ASYNC jobs with WD_SOFT_FAULT=%s: same bytes as default", faults[i]);
-	}
 }
 
 /*
@@ -1000,21 +1008,10 @@ static void check_async_rsa(void)
 	good = async_rsa(&r, 1);
 	ok(good, "the same jobs resumed every 20 us whatever their fds say: %d/%d equal, "
 	   "%d of %d fds quiet at the end", r.same, RJ_JOBS * RJ_SIGNS, r.quiet, RJ_JOBS);
-	/* WD_SOFT_FAULT is read once per process: a new one for each */
-	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
-		int status = -1;
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			setenv("WD_SOFT_FAULT", faults[i], 1);
-			execl("/proc/self/exe", "test_provider", "async-rsa", (char *)NULL);
-			_exit(127);
-		}
-		waitpid(pid, &status, 0);
-		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		ok(run_with_fault("async-rsa", faults[i]),
 		   "RSA in ASYNC jobs with WD_SOFT_FAULT=%s: same signatures, quiet fds",
 		   faults[i]);
-	}
 }
 
 struct thread_arg {
