@@ -194,6 +194,10 @@ static int soft_set_event_fd(struct wd_qp *qp, int efd)
 		dup = fcntl(efd, F_DUPFD_CLOEXEC, 0);
 		if (dup < 0)
 			return -errno;
+		/*
+		 * Judge the duplicate, not efd: another thread may close efd
+		 * and reuse its number for a file between a check and the dup.
+		 */
 		if (!soft_is_eventfd(dup)) {
 			close(dup);
 			return -EINVAL;

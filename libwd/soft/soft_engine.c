@@ -207,12 +207,14 @@ static void soft_event_flush(struct soft_queue **qs, int n, int *nr_due)
 
 /*
  * Interrupt moderation for queues with an eventfd, as a network card
- * coalesces its interrupts: while at least two other requests wait, an
- * answer's signal waits too, so that one wake-up of the application takes
- * several answers (on a small machine each wake-up costs the engines a
- * preemption). The signals go out once fewer than two requests wait (the
- * application then refills the queues while the engine serves those), at
- * the latest after SOFT_EVENT_DUE_MAX answers. An idle engine never holds
+ * coalesces its interrupts: while requests wait in at least two of the
+ * engine's queues, an answer's signal waits too, so that one wake-up of the
+ * application takes several answers (on a small machine each wake-up costs
+ * the engines a preemption). ASYNC jobs keep one request each on a queue
+ * of their own, so for them this counts waiting requests. The signals go
+ * out once fewer than two queues have a request waiting (the application
+ * then refills the queues while the engine serves those), at the latest
+ * after SOFT_EVENT_DUE_MAX answers. An idle engine never holds
  * a signal back, so a lone request is not delayed at all; waits on the
  * futex (wd_recv_sync) are never moderated.
  */
