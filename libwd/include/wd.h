@@ -27,6 +27,8 @@
  *   WD_SOFT_ENGINES  number of soft engine threads (default: online CPUs).
  *   WD_SOFT_SPIN_US  how long an idle soft engine polls before it sleeps
  *                    (default 200).
+ *   WD_SOFT_AFFINITY auto (default: bind each soft engine to one of the
+ *                    process's CPUs when it has enough) or off.
  *   WD_RECV_SPIN_MAX_US  how long wd_recv_sync() may poll, yielding, for a
  *                    queue with one request in flight whose requests take
  *                    about that long or less, before it sleeps (default
