@@ -177,6 +177,7 @@ static int sig_encode(struct sig_ctx *c, const struct sig_params *sp,
 	unsigned char *di = NULL;
 	int ret = -1, len;
 
+	ERR_set_mark();
 	if (sp->md[0])
 		md = EVP_MD_fetch(lc, sp->md, WDP_PROPQ_DEFAULT);
 	if (sp->md[0] && (!md || (size_t)EVP_MD_get_size(md) != tbslen))
@@ -214,7 +215,11 @@ out:
 	OPENSSL_free(di);
 	EVP_MD_free(md);
 	EVP_MD_free(mgf1);
-	ERR_clear_error();	/* a failure here is retried in software */
+	/*
+	 * A failure here is retried in software, which reports its own; the
+	 * errors the caller had before stay where they were.
+	 */
+	ERR_pop_to_mark();
 	return ret;
 }
 

@@ -147,6 +147,25 @@ static void check_rsa_sign(EVP_PKEY *def, EVP_PKEY *wd, int bits)
 	   "rsa %d: a changed signature does not verify", bits);
 }
 
+/* A signature through wd leaves the caller's error queue as it was. */
+static void check_error_queue(EVP_PKEY *wd)
+{
+	static const struct pad p = { "pkcs1 sha256", RSA_PKCS1_PADDING, "SHA256", 0 };
+	unsigned char tbs[32] = { 1 }, sig[1024];
+	size_t len = sizeof(sig);
+	unsigned long e;
+	int signed_ok;
+
+	ERR_clear_error();
+	ERR_raise_data(ERR_LIB_USER, 42, "the caller's own error");
+	signed_ok = do_sign(wdctx, WDQ, wd, &p, tbs, sizeof(tbs), sig, &len);
+	e = ERR_peek_last_error();
+	ok(signed_ok && ERR_GET_LIB(e) == ERR_LIB_USER && ERR_GET_REASON(e) == 42,
+	   "a wd signature keeps the error the caller had queued (lib %d reason %d)",
+	   ERR_GET_LIB(e), ERR_GET_REASON(e));
+	ERR_clear_error();
+}
+
 static int do_crypt(OSSL_LIB_CTX *lc, const char *pq, EVP_PKEY *k, int enc, int pad,
 		    const char *oaep_md, const unsigned char *in, size_t inl,
 		    unsigned char *out, size_t *outl)
@@ -1200,6 +1219,7 @@ int main(int argc, char **argv)
 	   "signatures and decryptions were counted as offloaded (%llu, %llu)",
 	   (unsigned long long)(alg_counter("rsa-sign", WD_ALG_OFFLOADED) - sign0),
 	   (unsigned long long)(alg_counter("rsa-decrypt", WD_ALG_OFFLOADED) - dec0));
+	check_error_queue(wd[1]);
 	check_digest_sign(def[1], wd[1]);
 	check_key_ops(def[1], wd[1]);
 	check_rsa_pss_key();
