@@ -32,19 +32,31 @@ if [ "$size" -lt 50000000 ]; then
 	exit 0
 fi
 
-# best_of CMD...: the smallest "seconds" of $runs runs; prints "out secs"
-best_of() {
-	b=""
+# best_pair A B: shell functions A and B run in turns, $runs times each
+# (a slow spell of the machine then falls on both, not on one side's
+# batch); prints "a_out a_secs b_out b_secs", each side's smallest time.
+best_pair() {
+	ba="" bb=""
 	i=0
 	while [ $i -lt "$runs" ]; do
-		r=$("$@")
-		o=$(echo "$r" | cut -d' ' -f2)
+		r=$($1)
+		oa=$(echo "$r" | cut -d' ' -f2)
 		s=$(echo "$r" | cut -d' ' -f3)
-		if [ -z "$b" ] || awk "BEGIN { exit !($s < $b) }"; then b=$s; fi
+		if [ -z "$ba" ] || awk "BEGIN { exit !($s < $ba) }"; then ba=$s; fi
+		r=$($2)
+		ob=$(echo "$r" | cut -d' ' -f2)
+		s=$(echo "$r" | cut -d' ' -f3)
+		if [ -z "$bb" ] || awk "BEGIN { exit !($s < $bb) }"; then bb=$s; fi
 		i=$((i + 1))
 	done
-	echo "$o $b"
+	echo "$oa $ba $ob $bb"
 }
+
+# the program, without and with the shim, as best_pair runs them
+zlib_c() { "$zpipe" -c "$level" "$corpus" -o "$dir/zlib.$level"; }
+wd_c() { env LD_PRELOAD="$shim" "$zpipe" -c "$level" "$corpus" -o "$dir/wd.$level"; }
+zlib_d() { "$zpipe" -d "$dir/zlib.6"; }
+wd_d() { env LD_PRELOAD="$shim" "$zpipe" -d "$dir/zlib.6"; }
 
 line() {	# name zlib_out zlib_s wd_out wd_s with_size
 	awk -v n="$1" -v size="$size" -v zo="$2" -v zs="$3" -v wo="$4" -v ws="$5" \
@@ -58,16 +70,14 @@ line() {	# name zlib_out zlib_s wd_out wd_s with_size
 }
 
 for level in 6 1; do
-	set -- $(best_of "$zpipe" -c $level "$corpus" -o "$dir/zlib.$level")
-	zo=$1 zs=$2
-	set -- $(best_of env LD_PRELOAD="$shim" "$zpipe" -c $level "$corpus" -o "$dir/wd.$level")
-	wo=$1 ws=$2
+	# shellcheck disable=SC2046 # its four fields, split on purpose
+	set -- $(best_pair zlib_c wd_c)
+	zo=$1 zs=$2 wo=$3 ws=$4
 	# the shim's stream must give the corpus back through stock zlib
 	back=$("$zpipe" -d "$dir/wd.$level" | cut -d' ' -f2)
 	[ "$back" = "$size" ] || { echo "BENCH zlib-deflate-L$level error=bad_stream"; continue; }
 	line zlib-deflate-L$level "$zo" "$zs" "$wo" "$ws" 1
 done
-set -- $(best_of "$zpipe" -d "$dir/zlib.6")
-zo=$1 zs=$2
-set -- $(best_of env LD_PRELOAD="$shim" "$zpipe" -d "$dir/zlib.6")
-line zlib-inflate "$zo" "$zs" "$1" "$2" 0
+# shellcheck disable=SC2046
+set -- $(best_pair zlib_d wd_d)
+line zlib-inflate "$1" "$2" "$3" "$4" 0
