@@ -322,8 +322,9 @@ full_handshakes() {
 }
 
 # bytes_sent URI: bytes nginx sent (headers and body) for URI, summed.
+# (printf: mawk prints a sum past 2^31 as 2.1e+09, which [ cannot compare)
 bytes_sent() {
-	awk -v u="$1" '$4 == "\"GET" && $5 == u { s += $8 } END { print s + 0 }' "$P/access.log"
+	awk -v u="$1" '$4 == "\"GET" && $5 == u { s += $8 } END { printf "%.0f\n", s }' "$P/access.log"
 }
 
 # gcm_floor URI: the bytes of the responses to URI that must have gone
@@ -335,7 +336,7 @@ gcm_floor() {
 
 	t=$(sed -n 's/^cipher_threshold *= *\([0-9]*\)$/\1/p' "$P/openssl-wd.cnf")
 	[ -n "$t" ] && [ "$t" -le 16384 ]
-	awk -v u="$1" -v t="$t" '$4 == "\"GET" && $5 == u { s += $8 - t } END { print s + 0 }' "$P/access.log"
+	awk -v u="$1" -v t="$t" '$4 == "\"GET" && $5 == u { s += $8 - t } END { printf "%.0f\n", s }' "$P/access.log"
 }
 
 # nginx_pids: the master and its workers. The master does no TLS or gzip
