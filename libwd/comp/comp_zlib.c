@@ -32,7 +32,8 @@ static void comp_zlib_load(void)
 		  LOAD(h, deflateEnd) && LOAD(h, deflateReset) &&
 		  LOAD(h, deflateSetDictionary) &&
 		  LOAD(h, inflateInit2_) && LOAD(h, inflate) &&
-		  LOAD(h, inflateEnd) && LOAD(h, inflateSetDictionary) &&
+		  LOAD(h, inflateEnd) && LOAD(h, inflateReset) &&
+		  LOAD(h, inflateSetDictionary) &&
 		  LOAD(h, inflatePrime) &&
 		  LOAD(h, crc32) && LOAD(h, adler32) && LOAD(h, crc32_combine) &&
 		  LOAD(h, adler32_combine) && LOAD(h, zlibVersion);

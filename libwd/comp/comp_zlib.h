@@ -21,6 +21,7 @@ struct comp_zlib {
 	int (*inflateInit2_)(z_streamp, int, const char *, int);
 	int (*inflate)(z_streamp, int);
 	int (*inflateEnd)(z_streamp);
+	int (*inflateReset)(z_streamp);
 	int (*inflateSetDictionary)(z_streamp, const Bytef *, uInt);
 	int (*inflatePrime)(z_streamp, int, int);
 	uLong (*crc32)(uLong, const Bytef *, uInt);

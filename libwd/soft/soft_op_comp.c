@@ -10,6 +10,9 @@
  *       (3-4x zlib's speed; output within 0.2% of zlib -1 on the bench
  *       corpus even cut in 256 KiB chunks, where ISA-L's level 1 is 1.2%
  *       larger; WD_COMP_ISAL_LEVEL overrides);
+ *   compress, levels 2-9, default strategy, 32 KiB window, a stateless
+ *       chunk of 512 KiB or more: libdeflate (soft_comp_ld.c), about 2x
+ *       zlib's speed and no larger;
  *   every other compression: zlib, so levels, windows, memLevel and
  *       strategies mean exactly what they mean in zlib;
  *   decompress: ISA-L's streaming inflate (2-4x zlib), zlib for windows
@@ -25,6 +28,7 @@
 #include "wd_comp.h"
 #include "wd_internal.h"
 #include "comp/comp_zlib.h"
+#include "soft_comp_ld.h"
 
 #ifdef HAVE_ISAL
 #include <isa-l/igzip_lib.h>
@@ -971,6 +975,36 @@ static struct comp_stream *comp_continue(struct soft_ctx *c,
 	       &v_, sizeof(v_));					\
 } while (0)
 
+/*
+ * A large stateless deflate chunk through libdeflate (soft_comp_ld.c): 1
+ * when done and answered, 0 when it is zlib's to code.
+ */
+static int comp_ld_run(const struct wd_comp_param *p, void *up, uint8_t *src,
+		       uint32_t src_len, uint8_t *dst, uint32_t dst_len,
+		       struct wd_cqe *cqe)
+{
+	uint32_t len = src_len - p->dict_len, produced, check;
+
+	if (comp_force_zlib() || comp_param_check(p, 0, src_len) ||
+	    !soft_comp_ld_wanted(p, len) ||
+	    soft_comp_ld(p, src + p->dict_len, len, dst, dst_len, &produced))
+		return 0;
+	check = p->check == WD_COMP_CHECK_ADLER32 ?
+		(p->check_init ? p->check_init : 1) : p->check_init;
+	if (p->check == WD_COMP_CHECK_CRC32)
+		check = comp_crc32(check, src + p->dict_len, len);
+	else if (p->check == WD_COMP_CHECK_ADLER32)
+		check = comp_adler32(check, src + p->dict_len, len);
+	cqe->status = 0;
+	cqe->consumed = src_len;
+	cqe->produced = produced;
+	cqe->flags = p->flush == WD_COMP_FINISH ? WD_CQE_F_END : 0;
+	COMP_PUT(up, checksum, check);
+	COMP_PUT(up, total_out, (__u64)produced);
+	COMP_PUT(up, error, 0);
+	return 1;
+}
+
 static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 		     struct wd_cqe *cqe, int inflate)
 {
@@ -1006,6 +1040,9 @@ static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 			return;
 		}
 	}
+	if (!c && !inflate &&
+	    comp_ld_run(&p, up, src, sqe->src_len, dst, sqe->dst_len, cqe))
+		return;
 	if (!c || (sqe->flags & WD_SQE_F_FIRST)) {
 		s = comp_begin(c, &p, inflate, src, sqe->src_len, &cqe->status);
 		skip = p.dict_len;
