@@ -91,7 +91,8 @@ static void wdz_config_load(void)
 	config.min_inflate = (size_t)wdz_env_num("WD_ZLIB_MIN_INFLATE", 4096, 0, 1L << 30);
 	config.parallel = (unsigned int)wdz_env_num("WD_ZLIB_PARALLEL",
 						    cpus < 2 ? 2 : cpus > 8 ? 8 : cpus, 2, 64);
-	config.chunk = (unsigned int)wdz_env_num("WD_ZLIB_CHUNK", 256 << 10,
+	/* 0: wd_comp's default for the level (wd_comp.h) */
+	config.chunk = (unsigned int)wdz_env_num("WD_ZLIB_CHUNK", 0,
 						 64 << 10, 64 << 20);
 	config.verbose = (int)wdz_env_num("WD_ZLIB_DEBUG", 0, 0, 9);
 	/* compressed input an inflate stream keeps to survive a device error */

@@ -17,7 +17,14 @@
 
 #define COMP_SLOTS		8		/* requests in flight per lane */
 #define COMP_BOUNCE		(256u << 10)	/* share-domain bounce buffer */
-#define COMP_DEF_CHUNK		(256u << 10)
+/*
+ * Default chunk of a parallel stream: 512 KiB, where a chunk coded without
+ * its history (libdeflate, soft_comp_ld.c) is as small as zlib's one
+ * stream; 256 KiB at level 1, whose coder (ISA-L) is primed and measured
+ * smaller there.
+ */
+#define COMP_DEF_CHUNK		(512u << 10)
+#define COMP_DEF_CHUNK_L1	(256u << 10)
 #define COMP_MAX_LEN		0xffffffffu	/* ring lengths are 32 bits */
 #define COMP_STEP_MAX		(4u << 20)	/* buffer a stream step is given */
 

@@ -29,7 +29,7 @@ static int comp_setup_check(struct wd_comp_setup *st)
 	if (st->parallel > 64)
 		return -EINVAL;
 	if (!st->chunk_size)
-		st->chunk_size = COMP_DEF_CHUNK;
+		st->chunk_size = st->level == 1 ? COMP_DEF_CHUNK_L1 : COMP_DEF_CHUNK;
 	if (st->chunk_size < 2 * WD_COMP_WINDOW)
 		st->chunk_size = 2 * WD_COMP_WINDOW;
 	if ((st->flags & WD_COMP_F_SHARE_DOMAIN) &&
@@ -537,7 +537,8 @@ WD_EXPORT size_t wd_comp_bound(const struct wd_comp_setup *setup, size_t len)
 	size_t chunks = 1, wrap = 18;
 
 	if (setup && setup->parallel > 1) {
-		size_t c = setup->chunk_size ? setup->chunk_size : COMP_DEF_CHUNK;
+		/* the smaller default: more chunks, a larger bound */
+		size_t c = setup->chunk_size ? setup->chunk_size : COMP_DEF_CHUNK_L1;
 
 		chunks += len / (c < 2 * WD_COMP_WINDOW ? 2 * WD_COMP_WINDOW : c);
 	}

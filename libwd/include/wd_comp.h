@@ -203,7 +203,7 @@ struct wd_comp_setup {
 	 * input the session holds, and so is the rest of the stream.
 	 */
 	unsigned int parallel;
-	unsigned int chunk_size;	/* parallel piece; 0 means 256 KiB */
+	unsigned int chunk_size;	/* parallel piece; 0: 512 KiB (256 at level 1) */
 	unsigned int flags;		/* WD_COMP_F_* */
 };
 
