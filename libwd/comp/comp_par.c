@@ -304,6 +304,43 @@ static void par_job_soft(struct wd_comp_sess *s, struct par_job *j)
 	wd_alg_stats_add("deflate", WD_ALG_FALLBACK, 1);
 }
 
+/*
+ * Take back every chunk still on the device. Until the device answers a
+ * chunk it may write the chunk's output buffer, and its answer names the
+ * chunk: redoing the chunk here before that would let a late answer
+ * overwrite the redone output and its length (or those of the next chunk
+ * to use the job). A chunk the device did finish stands; the others stay
+ * JOB_SENT, for par_go_soft(). A lane whose device answers no more (it is
+ * gone) writes no more either.
+ */
+static void par_take_back(struct wd_comp_sess *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nr_lanes; i++) {
+		struct comp_lane *l = &s->lane[i];
+
+		while (l->inflight) {
+			int err = 0;
+			struct comp_slot *sl = comp_lane_wait(l, 1, &err);
+			struct par_job *j;
+
+			if (!sl)
+				break;
+			j = sl->owner;
+			if (!sl->msg.status && sl->msg.produced <= j->out_cap &&
+			    sl->msg.consumed == j->dict + j->len) {
+				j->status = 0;
+				j->out_len = sl->msg.produced;
+				j->out_pos = 0;
+				j->state = JOB_DONE;
+			}
+			comp_slot_put(l, sl);
+			j->slot = NULL;
+		}
+	}
+}
+
 /* The device failed: every chunk not yet back is redone here. */
 static void par_go_soft(struct wd_comp_sess *s, struct comp_par *p)
 {
@@ -312,6 +349,7 @@ static void par_go_soft(struct wd_comp_sess *s, struct comp_par *p)
 	if (!p->soft)
 		wd_alg_stats_add("deflate", WD_ALG_ERRORS, 1);
 	p->soft = 1;
+	par_take_back(s);
 	for (i = p->head; i < p->tail; i++) {
 		struct par_job *j = par_at(p, i);
 
