@@ -50,6 +50,11 @@ struct comp_stream {
 	int dead;			/* corrupt data seen: only FIRST revives */
 	int error;			/* WD_COMP_E_* of the corruption seen */
 	int auto_done;			/* AUTO format: wrapper chosen */
+	int fresh;			/* deflate: no data coded since the
+					 * start or comp_ld_stream() (zlib's
+					 * total_in counts a dictionary) */
+	uint8_t *hist;			/* fresh: the history zs holds */
+	uint32_t hist_len;
 	uint8_t hdr[2];			/* a zlib header's bytes (ISA-L) */
 	uint32_t hdr_len;
 	int gz_hdr;			/* ISA-L inflate: zs reads the gzip
@@ -137,6 +142,7 @@ static void comp_stream_destroy(void *state)
 	free(s->isi);
 	free(s->level_buf);
 #endif
+	free(s->hist);
 	free(s);
 }
 
@@ -768,6 +774,7 @@ static int comp_stream_init(struct comp_stream *s, uint8_t *dict, uint32_t dict_
 	const struct wd_comp_param *p = &s->setup;
 
 	s->be = BE_ZLIB;
+	s->fresh = !s->inflate;
 	if (p->check == WD_COMP_CHECK_ADLER32)
 		s->check = p->check_init ? p->check_init : 1;
 	else
@@ -841,20 +848,11 @@ static int comp_stream_reuse(struct comp_stream *s, const struct wd_comp_param *
 	return 0;
 }
 
-static void comp_stream_step(struct comp_stream *s, struct comp_step *st)
+/* What a step did to the stream's checksum, counts and state. */
+static void comp_stream_account(struct comp_stream *s, const struct comp_step *st)
 {
 	const uint8_t *in = s->inflate ? st->dst : st->src;
 	uint32_t n;
-
-#ifdef HAVE_ISAL
-	if (s->be == BE_ISAL) {
-		if (s->inflate)
-			comp_isal_inflate_step(s, st);
-		else
-			comp_isal_deflate_step(s, st);
-	} else
-#endif
-		comp_zlib_step(s, st);
 
 	/* raw streams: the checksum the caller asked for, over plain data */
 	n = s->inflate ? st->produced : st->consumed;
@@ -871,6 +869,77 @@ static void comp_stream_step(struct comp_stream *s, struct comp_step *st)
 		s->dead = 1;
 		s->error = st->error;
 	}
+}
+
+static void comp_stream_step(struct comp_stream *s, struct comp_step *st)
+{
+#ifdef HAVE_ISAL
+	if (s->be == BE_ISAL) {
+		if (s->inflate)
+			comp_isal_inflate_step(s, st);
+		else
+			comp_isal_deflate_step(s, st);
+	} else
+#endif
+		comp_zlib_step(s, st);
+	if (st->consumed)
+		s->fresh = 0;
+	comp_stream_account(s, st);
+}
+
+/*
+ * A fresh deflate stream keeps a copy of the history its zlib coder holds,
+ * for comp_ld_stream(), which gives libdeflate history and data together.
+ */
+static void comp_hist_keep(struct comp_stream *s, const uint8_t *h, uint32_t len)
+{
+	if (s->inflate || len > WD_COMP_WINDOW)
+		return;
+	if (!s->hist && len)
+		s->hist = malloc(WD_COMP_WINDOW);
+	if (!s->hist)
+		len = 0;	/* without it: zlib's to code */
+	if (len)
+		memcpy(s->hist, h, len);
+	s->hist_len = len;
+}
+
+/*
+ * A raw deflate stream that has coded no data since its start or its last
+ * flush point taken here, given 512 KiB or more ending in a flush: as a
+ * stateless chunk, libdeflate codes it (soft_comp_ld.c; wdgzip's pieces
+ * come this way, each a stream primed with its history). zlib's stream
+ * then goes on as if it had coded the data: reset, with the data's last
+ * 32 KiB as history (none after a full flush). 1 when done.
+ */
+static int comp_ld_stream(struct comp_stream *s, struct comp_step *st)
+{
+	const struct comp_zlib *z = comp_zlib();
+	struct wd_comp_param q = s->setup;
+	uint32_t produced, keep;
+
+	q.flush = st->flush;
+	if (!s->fresh || s->be != BE_ZLIB || s->ended || s->dead || comp_force_zlib() ||
+	    !soft_comp_ld_wanted(&q, st->src_len) ||
+	    soft_comp_ld(&q, s->hist, s->hist_len, st->src, st->src_len, st->dst,
+			 st->dst_len, &produced))
+		return 0;
+	keep = st->flush == WD_COMP_FULL_FLUSH ? 0 :
+	       st->src_len < WD_COMP_WINDOW ? st->src_len : WD_COMP_WINDOW;
+	st->status = 0;
+	if (st->flush != WD_COMP_FINISH &&
+	    (z->deflateReset(&s->zs) != Z_OK ||
+	     (keep && z->deflateSetDictionary(&s->zs, st->src + st->src_len - keep,
+					      keep) != Z_OK)))
+		st->status = -EIO;	/* the output is there, the stream is not */
+	if (!st->status)
+		comp_hist_keep(s, st->src + st->src_len - keep, keep);
+	st->consumed = st->src_len;
+	st->produced = produced;
+	st->end = st->flush == WD_COMP_FINISH;
+	st->more = 0;
+	comp_stream_account(s, st);
+	return 1;
 }
 
 static uint32_t comp_stream_checksum(const struct comp_stream *s)
@@ -944,6 +1013,7 @@ static struct comp_stream *comp_begin(struct soft_ctx *c, const struct wd_comp_p
 	if (c) {
 		c->state = s;
 		c->destroy = comp_stream_destroy;
+		comp_hist_keep(s, src, p->dict_len);
 	}
 	return s;
 }
@@ -987,7 +1057,8 @@ static int comp_ld_run(const struct wd_comp_param *p, void *up, uint8_t *src,
 
 	if (comp_force_zlib() || comp_param_check(p, 0, src_len) ||
 	    !soft_comp_ld_wanted(p, len) ||
-	    soft_comp_ld(p, src + p->dict_len, len, dst, dst_len, &produced))
+	    soft_comp_ld(p, src, p->dict_len, src + p->dict_len, len, dst, dst_len,
+			 &produced))
 		return 0;
 	check = p->check == WD_COMP_CHECK_ADLER32 ?
 		(p->check_init ? p->check_init : 1) : p->check_init;
@@ -1059,10 +1130,12 @@ static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 	st.dst = dst;
 	st.dst_len = sqe->dst_len;
 	st.flush = p.flush;
-	if (c)
-		comp_stream_step(s, &st);
-	else
+	if (c) {
+		if (!comp_ld_stream(s, &st))
+			comp_stream_step(s, &st);
+	} else {
 		comp_stateless(s, &st);
+	}
 	cqe->status = st.status;
 	cqe->consumed = st.consumed + skip;
 	cqe->produced = st.produced;
