@@ -11,8 +11,8 @@
  *       corpus even cut in 256 KiB chunks, where ISA-L's level 1 is 1.2%
  *       larger; WD_COMP_ISAL_LEVEL overrides);
  *   compress, levels 2-9, default strategy, 32 KiB window, a stateless
- *       chunk of 512 KiB or more: libdeflate (soft_comp_ld.c), about 2x
- *       zlib's speed and no larger;
+ *       chunk (or a primed stream's piece) of 512 KiB or more: mostly
+ *       libdeflate (soft_comp_ld.c), faster than zlib and no larger;
  *   every other compression: zlib, so levels, windows, memLevel and
  *       strategies mean exactly what they mean in zlib;
  *   decompress: ISA-L's streaming inflate (2-4x zlib), zlib for windows
