@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 static uint64_t td_seed = 0x9e3779b97f4a7c15ull;
 
@@ -69,6 +70,27 @@ static inline uint8_t *td_corpus(size_t len)
 			buf[i + k] = (uint8_t)td_rand();
 	}
 	return buf;
+}
+
+/*
+ * Stock zlib's whole stream of in[0..len) (window_bits as deflateInit2()
+ * takes them: negative for raw, +16 for gzip); its length, or -1.
+ */
+static inline long td_z_deflate(int window_bits, int level, int strategy,
+				const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+	z_stream zs = { 0 };
+	long n;
+
+	if (deflateInit2(&zs, level, Z_DEFLATED, window_bits, 8, strategy) != Z_OK)
+		return -1;
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	n = deflate(&zs, Z_FINISH) == Z_STREAM_END ? (long)zs.total_out : -1;
+	deflateEnd(&zs);
+	return n;
 }
 
 #endif /* COMP_DATA_H */

@@ -268,23 +268,6 @@ static void check_engine_choice(void)
 	free(back);
 }
 
-/* Stock zlib's raw stream of in[0..len) at level; bytes or -1. */
-static long z_deflate(int level, const uint8_t *in, size_t len, uint8_t *out, size_t cap)
-{
-	z_stream zs = { 0 };
-	long n;
-
-	if (deflateInit2(&zs, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -1;
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = (uInt)len;
-	zs.next_out = out;
-	zs.avail_out = (uInt)cap;
-	n = deflate(&zs, Z_FINISH) == Z_STREAM_END ? (long)zs.total_out : -1;
-	deflateEnd(&zs);
-	return n;
-}
-
 static void check_text_size(void)
 {
 	size_t cap = CORPUS + CORPUS / 4, len;
@@ -305,7 +288,7 @@ static void check_text_size(void)
 	}
 	corpus = text;		/* ld_deflate() compresses corpus */
 	for (level = 2; level <= 9; level++) {
-		long z = z_deflate(level, text, len, out, cap);
+		long z = td_z_deflate(-15, level, Z_DEFAULT_STRATEGY, text, len, out, cap);
 		long w = ld_deflate(WD_COMP_RAW, level, len, out, cap, fp, 0);
 
 		if (z <= 0 || w <= 0 || w > z + z / 200) {

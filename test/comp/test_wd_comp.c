@@ -51,18 +51,7 @@ static long z_inflate(int format, int wb, const uint8_t *in, size_t len,
 static long z_deflate(int format, int level, int wb, int strategy,
 		      const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 {
-	z_stream zs = { 0 };
-	long n;
-
-	if (deflateInit2(&zs, level, Z_DEFLATED, zwb(format, wb), 8, strategy) != Z_OK)
-		return -1;
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = (uInt)len;
-	zs.next_out = out;
-	zs.avail_out = (uInt)cap;
-	n = deflate(&zs, Z_FINISH) == Z_STREAM_END ? (long)zs.total_out : -1;
-	deflateEnd(&zs);
-	return n;
+	return td_z_deflate(zwb(format, wb), level, strategy, in, len, out, cap);
 }
 
 /* Compress with wd_comp_stream in random steps; returns bytes or -errno. */
