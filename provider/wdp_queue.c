@@ -52,6 +52,8 @@ struct pool_slot {
 	struct wd_queue q;
 	unsigned int kind;		/* index into pool_algs */
 	uint32_t rsa_ctx;		/* key cache session, 0 = none yet */
+	uint8_t *stage;			/* RSA on a share-domain queue: its
+					 * piece of the share region */
 	unsigned int gen;
 	struct pool_slot *next;
 };
@@ -150,6 +152,81 @@ static long long mono_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/*
+ * RSA slots prefer a share-domain queue. A request's key block, input and
+ * output then pass through the slot's piece of the share region (a few KiB
+ * copied), which the device checks by arithmetic. On an SVA queue the soft
+ * device must probe the caller's pages instead: two system calls on the
+ * engine's thread per request, 4.4-4.6 us here, about 2% of an RSA-2048
+ * signature. A device without share-domain queues, or a share region that
+ * cannot be had, leaves the slot on an SVA queue.
+ */
+#define STAGE_PARAM	(12u << 10)	/* an 8192-bit key block: 7.2 KiB */
+#define STAGE_SRC	(4u << 10)	/* one 8192-bit operand: 1 KiB */
+#define STAGE_DST	(12u << 10)	/* a generated 8192-bit key: 7.2 KiB */
+
+/* What a staged message pointed to, to put back when it is answered. */
+struct stage_saved {
+	const void *param, *src;
+	void *dst;
+};
+
+static int slot_open_staged(struct pool_slot *s)
+{
+	s->q.capa.flags = WD_CAPA_SHARE_DOMAIN;
+	if (wd_request_queue(&s->q))
+		return -1;
+	s->stage = wd_preserve_share_memory(&s->q, STAGE_PARAM + STAGE_SRC + STAGE_DST);
+	if (s->stage)
+		return 0;
+	wd_release_queue(&s->q);
+	return -1;
+}
+
+static int slot_open(struct pool_slot *s)
+{
+	if (s->kind == 0 && slot_open_staged(s) == 0)
+		return 0;
+	s->q.capa.flags = 0;
+	return wd_request_queue(&s->q);
+}
+
+/* Point msg into s's share region, if s has one: 0, or -E2BIG. */
+static int slot_stage(struct pool_slot *s, struct wd_msg *msg, struct stage_saved *sv)
+{
+	uint8_t *param = s->stage, *src = param + STAGE_PARAM, *dst = src + STAGE_SRC;
+
+	if (!param)
+		return 0;
+	if (msg->param_len > STAGE_PARAM || msg->src_len > STAGE_SRC ||
+	    msg->dst_len > STAGE_DST)
+		return -E2BIG;
+	sv->param = msg->param;
+	sv->src = msg->src;
+	sv->dst = msg->dst;
+	if (msg->param_len)
+		memcpy(param, msg->param, msg->param_len);
+	if (msg->src_len)
+		memcpy(src, msg->src, msg->src_len);
+	msg->param = param;
+	msg->src = src;
+	msg->dst = dst;
+	return 0;
+}
+
+/* Copy an answered staged message's output back, and its pointers. */
+static void slot_unstage(struct pool_slot *s, struct wd_msg *msg,
+			 const struct stage_saved *sv, int answered)
+{
+	if (!s->stage)
+		return;
+	if (answered && !msg->status && msg->produced && msg->produced <= msg->dst_len)
+		memcpy(sv->dst, msg->dst, msg->produced);
+	msg->param = sv->param;
+	msg->src = sv->src;
+	msg->dst = sv->dst;
+}
+
 /* The pool of the algorithm alg ("rsa", "aes-gcm", ...). */
 static unsigned int pool_kind(const char *alg)
 {
@@ -185,7 +262,7 @@ static struct pool_slot *slot_get(unsigned int kind)
 		s->gen = atomic_load(&pool_gen);
 		s->kind = kind;
 		s->q.capa.alg = pool_algs[kind];
-		if (wd_request_queue(&s->q) == 0)
+		if (slot_open(s) == 0)
 			return s;
 		free(s);
 		atomic_store(&open_retry_at[kind], mono_ns() + OPEN_RETRY_NS);
@@ -600,6 +677,7 @@ static int run_evented(struct job_wait *jw, struct wd_msg *msg, int rsa_cache)
 {
 	struct pollfd p = { .fd = jw->efd, .events = POLLIN };
 	struct pool_slot *s = job_rsa_queue(jw);
+	struct stage_saved sv;
 	int ret, signalled = 0, tries = 0;
 	void *m = NULL;
 	uint64_t v;
@@ -608,9 +686,13 @@ static int run_evented(struct job_wait *jw, struct wd_msg *msg, int rsa_cache)
 		return -EOPNOTSUPP;
 	if (rsa_cache)
 		rsa_cache_set(&s->q, &s->rsa_ctx, msg);
-	ret = wd_send(&s->q, msg);
-	if (ret)
+	ret = slot_stage(s, msg, &sv);
+	if (!ret)
+		ret = wd_send(&s->q, msg);
+	if (ret) {
+		slot_unstage(s, msg, &sv, 0);
 		return ret;
+	}
 	for (;;) {
 		if (read(jw->efd, &v, sizeof(v)) == sizeof(v))
 			signalled = 1;
@@ -627,6 +709,7 @@ static int run_evented(struct job_wait *jw, struct wd_msg *msg, int rsa_cache)
 			break;
 		poll(&p, 1, 100);
 	}
+	slot_unstage(s, msg, &sv, ret == 1 && m == msg);
 	if (ret == 1)
 		return m == msg ? 0 : -EIO;
 	return ret;
@@ -713,6 +796,7 @@ static int run_held_async(ASYNC_JOB *job, struct wd_queue *q, struct wd_msg *msg
 int wdp_run(struct wd_msg *msg, int rsa_cache)
 {
 	ASYNC_JOB *job = ASYNC_get_current_job();
+	struct stage_saved sv;
 	struct pool_slot *s;
 	int ret;
 
@@ -725,7 +809,14 @@ int wdp_run(struct wd_msg *msg, int rsa_cache)
 	if (rsa_cache)
 		rsa_cache_set(&s->q, &s->rsa_ctx, msg);
 	/* in a job the slot stays borrowed while the job is paused */
-	ret = job ? run_held_async(job, &s->q, msg) : queue_run(&s->q, msg);
+	if (job) {
+		ret = run_held_async(job, &s->q, msg);
+	} else {
+		ret = slot_stage(s, msg, &sv);
+		if (!ret)
+			ret = queue_run(&s->q, msg);
+		slot_unstage(s, msg, &sv, ret == 0);
+	}
 	slot_put(s);
 	return ret;
 }

@@ -35,7 +35,7 @@ static int soft_list(struct wd_dev_info *devs, int max)
 	snprintf(devs->name, sizeof(devs->name), SOFT_DEV_NAME);
 	snprintf(devs->api_version, sizeof(devs->api_version), WD_RING_API_SOFT);
 	snprintf(devs->algorithms, sizeof(devs->algorithms), "%s", soft_algorithms());
-	devs->flags = WD_CAPA_SVA | WD_CAPA_SHARE_DOMAIN;
+	devs->flags = WD_CAPA_SVA | (soft_fault.no_share ? 0 : WD_CAPA_SHARE_DOMAIN);
 	devs->numa_node = -1;
 	devs->queues_total = (int)total;
 	devs->queues_free = (int)total - soft_engine_queues();

@@ -107,6 +107,7 @@ struct soft_fault {
 	unsigned long slow_us;
 	unsigned long busy_every;
 	int no_event_fd;		/* "noevent": as a kernel device, no eventfd */
+	int no_share;			/* "noshare": SVA queues only */
 };
 extern struct soft_fault soft_fault;
 void soft_fault_init(void);

@@ -13,6 +13,8 @@
  *   busy=N         every Nth wd_send is refused with -EBUSY (queue full)
  *   noevent        wd_queue_set_event_fd() answers -EOPNOTSUPP, as on a
  *                  kernel device, so that callers' other path is tested
+ *   noshare        the soft device offers SVA queues only (no share
+ *                  domain), as a device without a static share region
  * NOP and CTX_FREE requests are never faulted: they carry no data, and
  * tests use NOPs to probe the queue itself.
  */
@@ -59,6 +61,8 @@ void soft_fault_init(void)
 			soft_fault.busy_every = (unsigned long)v;
 		else if (!strcmp(item, "noevent"))
 			soft_fault.no_event_fd = 1;
+		else if (!strcmp(item, "noshare"))
+			soft_fault.no_share = 1;
 	}
 	soft_fault.active = soft_fault.missing || soft_fault.error_every ||
 			    soft_fault.vanish_after || soft_fault.slow_us || soft_fault.busy_every;

@@ -1106,6 +1106,92 @@ static void check_fork(EVP_PKEY *def, EVP_PKEY *wd)
 }
 
 /*
+ * RSA requests go on share-domain queues when the device has them: the key
+ * block, input and output are staged through the queue's share region, so
+ * the soft engine need not probe the caller's pages. Counted from the
+ * queues' own counters in the stats file, by mode.
+ */
+struct mode_requests {
+	const char *mode;
+	uint64_t n;
+};
+
+static int mode_requests_cb(const struct wd_stats_file *f, void *arg)
+{
+	struct mode_requests *m = arg;
+	int i;
+
+	if (f->pid != getpid())
+		return 0;
+	for (i = 0; i < WD_STATS_MAX_QUEUES; i++)
+		if (f->queues[i].in_use && !strcmp(f->queues[i].mode, m->mode))
+			m->n += f->queues[i].requests;
+	return 1;
+}
+
+/* Requests sent so far on this process's open queues of mode ("sva", "share"). */
+static uint64_t mode_requests(const char *mode)
+{
+	struct mode_requests m = { mode, 0 };
+
+	wd_stats_scan(mode_requests_cb, &m);
+	return m.n;
+}
+
+#define STAGED_SIGNS	20
+
+/* Sign STAGED_SIGNS times with wd and default: how many are equal. */
+static int staged_signs(EVP_PKEY *def, EVP_PKEY *wd)
+{
+	static const struct pad p = { "pkcs1", RSA_PKCS1_PADDING, "SHA256", 0 };
+	unsigned char tbs[32], s1[512], s2[512];
+	size_t l1, l2;
+	int i, same = 0;
+
+	for (i = 0; i < STAGED_SIGNS; i++) {
+		RAND_bytes(tbs, sizeof(tbs));
+		l1 = sizeof(s1);
+		l2 = sizeof(s2);
+		same += do_sign(wdctx, WDQ, wd, &p, tbs, 32, s1, &l1) &&
+			do_sign(NULL, NULL, def, &p, tbs, 32, s2, &l2) &&
+			l1 == l2 && !memcmp(s1, s2, l1);
+	}
+	return same;
+}
+
+/* "rsa-sva" under WD_SOFT_FAULT=noshare: the same work on SVA queues. */
+static int rsa_sva(void)
+{
+	EVP_PKEY *def = EVP_RSA_gen(1024), *wd = def ? to_wd(def) : NULL;
+	uint64_t off = alg_counter("rsa-sign", WD_ALG_OFFLOADED);
+	uint64_t sva = mode_requests("sva"), share = mode_requests("share");
+	int good = wd && staged_signs(def, wd) == STAGED_SIGNS &&
+		   alg_counter("rsa-sign", WD_ALG_OFFLOADED) - off == STAGED_SIGNS &&
+		   mode_requests("sva") - sva >= STAGED_SIGNS &&
+		   mode_requests("share") == share;
+
+	EVP_PKEY_free(def);
+	EVP_PKEY_free(wd);
+	return good;
+}
+
+static void check_rsa_staging(EVP_PKEY *def, EVP_PKEY *wd)
+{
+	uint64_t off = alg_counter("rsa-sign", WD_ALG_OFFLOADED);
+	uint64_t share = mode_requests("share");
+	int same = staged_signs(def, wd);
+
+	off = alg_counter("rsa-sign", WD_ALG_OFFLOADED) - off;
+	share = mode_requests("share") - share;
+	ok(same == STAGED_SIGNS && off == STAGED_SIGNS && share >= STAGED_SIGNS,
+	   "%d RSA-2048 signatures staged through share-domain queues: %d equal the "
+	   "default's, %llu offloaded, %llu share-domain requests", STAGED_SIGNS, same,
+	   (unsigned long long)off, (unsigned long long)share);
+	ok(run_with_fault("rsa-sva", "noshare"),
+	   "with WD_SOFT_FAULT=noshare the same signatures go on SVA queues");
+}
+
+/*
  * wd alone in a library context, as "openssl dgst -provider wd" with no
  * configuration: wd loads the default provider beside it (digests, RAND),
  * and freeing the context frees both. In the sanitizer build LeakSanitizer
@@ -1190,6 +1276,8 @@ int main(int argc, char **argv)
 
 		return load_wd(path) && async_aes(&r) ? 0 : 1;
 	}
+	if (argc == 2 && !strcmp(argv[1], "rsa-sva"))
+		return load_wd(path) && rsa_sva() ? 0 : 1;
 	if (argc == 2 && !strcmp(argv[1], "async-rsa")) {
 		struct rj_result r;
 
@@ -1219,6 +1307,7 @@ int main(int argc, char **argv)
 	   "signatures and decryptions were counted as offloaded (%llu, %llu)",
 	   (unsigned long long)(alg_counter("rsa-sign", WD_ALG_OFFLOADED) - sign0),
 	   (unsigned long long)(alg_counter("rsa-decrypt", WD_ALG_OFFLOADED) - dec0));
+	check_rsa_staging(def[1], wd[1]);
 	check_error_queue(wd[1]);
 	check_digest_sign(def[1], wd[1]);
 	check_key_ops(def[1], wd[1]);
