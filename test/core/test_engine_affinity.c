@@ -13,7 +13,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "test_util.h"
 
@@ -44,9 +43,16 @@ static int engine_of(const char *tid)
 	return id;
 }
 
-static void child(const char *affinity, int one_cpu, int fd)
+struct aff_case {
+	const char *affinity;		/* WD_SOFT_AFFINITY */
+	int one_cpu;			/* the process allowed one CPU */
+};
+
+/* In a child: a request served, then the engines' masks, into vres. */
+static int child(const void *arg, void *vres)
 {
-	struct aff_result res;
+	const struct aff_case *c = arg;
+	struct aff_result *res = vres;
 	cpu_set_t mine, set;
 	struct wd_queue q;
 	struct wd_msg m;
@@ -55,31 +61,30 @@ static void child(const char *affinity, int one_cpu, int fd)
 	DIR *dir;
 	int cpu, tries;
 
-	memset(&res, 0, sizeof(res));
 	setenv("WD_SOFT_ENGINES", "2", 1);
-	setenv("WD_SOFT_AFFINITY", affinity, 1);
+	setenv("WD_SOFT_AFFINITY", c->affinity, 1);
 	sched_getaffinity(0, sizeof(mine), &mine);
-	if (one_cpu) {		/* the first CPU we may use, alone */
+	if (c->one_cpu) {		/* the first CPU we may use, alone */
 		for (cpu = 0; !CPU_ISSET(cpu, &mine); cpu++)
 			;
 		CPU_ZERO(&mine);
 		CPU_SET(cpu, &mine);
 		if (sched_setaffinity(0, sizeof(mine), &mine))
-			_exit(1);
+			return -1;
 	}
 	memset(&q, 0, sizeof(q));
 	q.capa.alg = "nop";
 	q.capa.dev_name = "soft";	/* engines are the built-in device's */
 	if (wd_request_queue(&q))
-		_exit(1);
+		return -1;
 	memset(&m, 0, sizeof(m));
 	m.opcode = WD_OP_NOP;
-	res.served = !wd_send(&q, &m) && wd_recv_sync(&q, &got) == 1 && got == &m;
+	res->served = !wd_send(&q, &m) && wd_recv_sync(&q, &got) == 1 && got == &m;
 	/* an engine names itself once bound, maybe after serving began */
-	for (tries = 0; tries < 200 && res.found < ENGINES; tries++) {
+	for (tries = 0; tries < 200 && res->found < ENGINES; tries++) {
 		if (tries)
 			usleep(10000);
-		res.found = 0;
+		res->found = 0;
 		dir = opendir("/proc/self/task");
 		while (dir && (d = readdir(dir))) {
 			int id = engine_of(d->d_name);
@@ -87,43 +92,25 @@ static void child(const char *affinity, int one_cpu, int fd)
 			if (id < 0 || id >= ENGINES ||
 			    sched_getaffinity(atoi(d->d_name), sizeof(set), &set))
 				continue;
-			res.found++;
-			res.cpus[id] = CPU_COUNT(&set);
+			res->found++;
+			res->cpus[id] = CPU_COUNT(&set);
 			for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
 				;
-			res.first[id] = cpu;
-			res.same[id] = CPU_EQUAL(&set, &mine);
+			res->first[id] = cpu;
+			res->same[id] = CPU_EQUAL(&set, &mine);
 		}
 		if (dir)
 			closedir(dir);
 	}
 	wd_release_queue(&q);
-	_exit(write(fd, &res, sizeof(res)) == sizeof(res) ? 0 : 1);
+	return 0;
 }
 
 static int run(const char *affinity, int one_cpu, struct aff_result *res)
 {
-	int status, p[2];
-	pid_t pid;
+	const struct aff_case c = { affinity, one_cpu };
 
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		child(affinity, one_cpu, p[1]);
-	}
-	close(p[1]);
-	memset(res, 0, sizeof(*res));
-	if (pid < 0 || read(p[0], res, sizeof(*res)) != sizeof(*res)) {
-		close(p[0]);
-		if (pid > 0)
-			waitpid(pid, &status, 0);
-		return -1;
-	}
-	close(p[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	return test_in_child(child, &c, res, sizeof(*res));
 }
 
 /* Where cpu is among the CPUs of set (from 0), or -1. */

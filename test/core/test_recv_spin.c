@@ -12,7 +12,6 @@
  */
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "test_util.h"
@@ -34,10 +33,11 @@ static long now_us(void)
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
-/* In a child: ROUND_TRIPS synchronous NOPs, the result into fd. */
-static void child(const char *spin_max, int fd)
+/* In a child: ROUND_TRIPS synchronous NOPs, the result into vres. */
+static int child(const void *arg, void *vres)
 {
-	struct spin_result res = { 0, 0, 0 };
+	const char *spin_max = arg;
+	struct spin_result *res = vres;
 	struct wd_queue q;
 	struct wd_msg m;
 	struct rusage r0, r1;
@@ -50,7 +50,7 @@ static void child(const char *spin_max, int fd)
 	memset(&q, 0, sizeof(q));
 	q.capa.alg = "nop";
 	if (wd_request_queue(&q))
-		_exit(1);
+		return -1;
 	memset(&m, 0, sizeof(m));
 	m.opcode = WD_OP_NOP;
 	m.op_arg = SERVICE_US;
@@ -62,34 +62,19 @@ static void child(const char *spin_max, int fd)
 	t0 = now_us();
 	for (i = 0; i < ROUND_TRIPS; i++) {
 		if (wd_send(&q, &m) || wd_recv_sync(&q, &got) != 1 || got != &m || m.status)
-			res.bad++;
+			res->bad++;
 	}
-	res.mean_us = (now_us() - t0) / ROUND_TRIPS;
+	res->mean_us = (now_us() - t0) / ROUND_TRIPS;
 	getrusage(RUSAGE_THREAD, &r1);
 	wd_release_queue(&q);
-	res.sleeps = r1.ru_nvcsw - r0.ru_nvcsw;
-	_exit(write(fd, &res, sizeof(res)) == sizeof(res) ? 0 : 1);
+	res->sleeps = r1.ru_nvcsw - r0.ru_nvcsw;
+	return 0;
 }
 
 static int run(const char *spin_max, struct spin_result *res)
 {
-	int status, p[2];
-	pid_t pid;
-
-	if (pipe(p))
+	if (test_in_child(child, spin_max, res, sizeof(*res)))
 		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		child(spin_max, p[1]);
-	}
-	close(p[1]);
-	if (pid < 0 || read(p[0], res, sizeof(*res)) != sizeof(*res) ||
-	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		close(p[0]);
-		return -1;
-	}
-	close(p[0]);
 	return res->bad ? -1 : 0;
 }
 

@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "tap.h"
 #include "wd.h"
 #include "wd_ring.h"
@@ -53,6 +56,38 @@ static inline int test_roundtrip(struct wd_queue *q, struct wd_msg *m)
 	if (got != m)
 		return -EIO;
 	return m->status;
+}
+
+/*
+ * Run fn(arg, res) in a child process (libwd reads its knobs once per
+ * process, so a test of a knob needs a process per setting) and bring back
+ * the size bytes of res it fills. fn returns 0, or -1 to fail the run.
+ * Returns 0 when the child filled res and exited 0, else -1.
+ */
+static inline int test_in_child(int (*fn)(const void *arg, void *res), const void *arg,
+				void *res, size_t size)
+{
+	int status, p[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		memset(res, 0, size);
+		if (fn(arg, res))
+			_exit(1);
+		_exit(write(p[1], res, size) == (ssize_t)size ? 0 : 1);
+	}
+	close(p[1]);
+	memset(res, 0, size);
+	n = pid < 0 ? -1 : read(p[0], res, size);
+	close(p[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return n == (ssize_t)size && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 #endif /* WD_TEST_UTIL_H */
