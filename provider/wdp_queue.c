@@ -194,10 +194,12 @@ static int slot_open(struct pool_slot *s)
 /* Point msg into s's share region, if s has one: 0, or -E2BIG. */
 static int slot_stage(struct pool_slot *s, struct wd_msg *msg, struct stage_saved *sv)
 {
-	uint8_t *param = s->stage, *src = param + STAGE_PARAM, *dst = src + STAGE_SRC;
+	uint8_t *param = s->stage, *src, *dst;
 
 	if (!param)
 		return 0;
+	src = param + STAGE_PARAM;
+	dst = src + STAGE_SRC;
 	if (msg->param_len > STAGE_PARAM || msg->src_len > STAGE_SRC ||
 	    msg->dst_len > STAGE_DST)
 		return -E2BIG;
