@@ -26,6 +26,11 @@
  * device failure cannot be repaired: inflate() answers Z_MEM_ERROR, as the
  * memory the recovery needed was not there, never Z_STREAM_ERROR (which
  * zlib's users take for their own misuse, zpipe.c asserts on it).
+ *
+ * Corrupt data takes the same road while the input is kept: the device's
+ * decoder (ISA-L in the soft engine) and zlib fault bad data at different
+ * places, and the caller must get zlib's answer, so zlib redoes the stream
+ * and judges it. Past the bound the device's verdict stands.
  */
 #include <errno.h>
 #include <string.h>
@@ -287,6 +292,18 @@ static int wdz_inflate_step(z_streamp strm, struct wdz_state *s,
 	req->dst = dst;
 	req->dst_len = room;
 	ret = wd_comp_stream(s->sess, req);
+	if (ret == -EBADMSG && !s->replay_lost) {
+		/*
+		 * Corrupt data, as the device reads it. ISA-L and zlib do not
+		 * fault corrupt data at the same bit (a dynamic block header
+		 * cut short is an error to ISA-L and "more input" to zlib),
+		 * so while the input is kept zlib redoes the stream as for a
+		 * device failure and gives its own answer, at its own place.
+		 */
+		wdz_debug("inflate stream %p: corrupt data (%s): zlib judges",
+			  (void *)strm, wd_comp_strerror(req->error));
+		return WDZ_RETRY_REAL;
+	}
 	if (ret == -EBADMSG) {
 		s->dead = 1;
 		s->error = req->error;
