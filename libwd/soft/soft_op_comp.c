@@ -146,12 +146,17 @@ static void comp_stream_destroy(void *state)
 	free(s);
 }
 
-static int zlib_window(const struct wd_comp_param *p)
+/*
+ * windowBits for zlib's deflateInit2/inflateInit2. zlib's deflate refuses
+ * 8 for raw and gzip streams, and 9 makes the same ones. Its inflate takes
+ * 8 in every format and holds the data to it (a zlib header asking for
+ * 512 bytes, a distance past 256): there 8 stays 8.
+ */
+static int zlib_window(const struct wd_comp_param *p, int inflate)
 {
 	int wb = p->window_bits ? p->window_bits : 15;
 
-	/* zlib refuses 8 for raw and gzip deflate; 9 reads the same streams */
-	if (wb == 8 && p->format != WD_COMP_ZLIB)
+	if (wb == 8 && !inflate && p->format != WD_COMP_ZLIB)
 		wb = 9;
 	switch (p->format) {
 	case WD_COMP_RAW:
@@ -176,10 +181,10 @@ static int comp_zlib_init(struct comp_stream *s, const uint8_t *dict,
 		return -ENOSYS;
 	memset(&s->zs, 0, sizeof(s->zs));
 	if (s->inflate)
-		ret = z->inflateInit2_(&s->zs, zlib_window(p), ZLIB_VERSION,
+		ret = z->inflateInit2_(&s->zs, zlib_window(p, 1), ZLIB_VERSION,
 				       (int)sizeof(z_stream));
 	else
-		ret = z->deflateInit2_(&s->zs, p->level, Z_DEFLATED, zlib_window(p),
+		ret = z->deflateInit2_(&s->zs, p->level, Z_DEFLATED, zlib_window(p, 0),
 				       p->mem_level ? p->mem_level : 8, p->strategy,
 				       ZLIB_VERSION, (int)sizeof(z_stream));
 	if (ret == Z_MEM_ERROR)
@@ -300,7 +305,7 @@ static int comp_gz_hdr_begin(struct comp_stream *s)
 	const struct comp_zlib *z = comp_zlib();
 
 	memset(&s->zs, 0, sizeof(s->zs));
-	if (!z || z->inflateInit2_(&s->zs, zlib_window(&s->setup), ZLIB_VERSION,
+	if (!z || z->inflateInit2_(&s->zs, zlib_window(&s->setup, 1), ZLIB_VERSION,
 				   (int)sizeof(z_stream)) != Z_OK)
 		return -ENOMEM;
 	s->gz_hdr = 1;
