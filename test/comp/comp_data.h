@@ -93,4 +93,31 @@ static inline long td_z_deflate(int window_bits, int level, int strategy,
 	return n;
 }
 
+/*
+ * Stock zlib's inflate of in[0..len) with Z_SYNC_FLUSH (window_bits as
+ * inflateInit2() takes them): the bytes it gives when it takes all of in,
+ * else -1; *end says whether the stream ended.
+ */
+static inline long td_z_inflate(int window_bits, const uint8_t *in, size_t len,
+				uint8_t *out, size_t cap, int *end)
+{
+	z_stream zs = { 0 };
+	long n;
+	int ret;
+
+	*end = 0;
+	if (inflateInit2(&zs, window_bits) != Z_OK)
+		return -1;
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	ret = inflate(&zs, Z_SYNC_FLUSH);
+	*end = ret == Z_STREAM_END;
+	n = (ret == Z_OK || ret == Z_STREAM_END || ret == Z_BUF_ERROR) &&
+	    zs.avail_in == 0 ? (long)zs.total_out : -1;
+	inflateEnd(&zs);
+	return n;
+}
+
 #endif /* COMP_DATA_H */

@@ -92,29 +92,6 @@ static long ld_deflate(int format, int level, size_t len, uint8_t *out, size_t c
 	return ret ? ret : (long)op;
 }
 
-/* Stock zlib on out[0..len): bytes it gives with Z_SYNC_FLUSH; *end set
- * when it reached the end of the stream, -1 on an error. */
-static long z_inflate(int format, const uint8_t *in, size_t len, uint8_t *out,
-		      size_t cap, int *end)
-{
-	z_stream zs = { 0 };
-	long n;
-	int ret;
-
-	if (inflateInit2(&zs, zwb(format)) != Z_OK)
-		return -1;
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = (uInt)len;
-	zs.next_out = out;
-	zs.avail_out = (uInt)cap;
-	ret = inflate(&zs, Z_SYNC_FLUSH);
-	*end = ret == Z_STREAM_END;
-	n = (ret == Z_OK || ret == Z_STREAM_END || ret == Z_BUF_ERROR) &&
-	    zs.avail_in == 0 ? (long)zs.total_out : -1;
-	inflateEnd(&zs);
-	return n;
-}
-
 static void check_streams(void)
 {
 	static const int levels[] = { 2, 6, 9 };
@@ -130,12 +107,12 @@ static void check_streams(void)
 			int nfl = 2 + (int)(td_rand() % 5), flush_bad = 0;
 			long c = ld_deflate(f, levels[l], len, out, cap, fp, nfl), d;
 
-			d = c > 0 ? z_inflate(f, out, (size_t)c, back, len, &end) : -1;
+			d = c > 0 ? td_z_inflate(zwb(f), out, (size_t)c, back, len, &end) : -1;
 			ok(d == (long)len && end && !memcmp(back, corpus, len),
 			   "format %d level %d, %d flushes: zlib reads the %ld bytes back",
 			   f, levels[l], nfl, c);
 			for (i = 0; c > 0 && i < nfl; i++) {
-				long n = z_inflate(f, out, fp[i].out, back, len, &end);
+				long n = td_z_inflate(zwb(f), out, fp[i].out, back, len, &end);
 
 				if (n != (long)fp[i].in || end || memcmp(back, corpus, fp[i].in)) {
 					diag("flush %d: in %zu out %zu: zlib gives %ld%s", i,

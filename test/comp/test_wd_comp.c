@@ -32,20 +32,10 @@ static int zwb(int format, int wb)
 static long z_inflate(int format, int wb, const uint8_t *in, size_t len,
 		      uint8_t *out, size_t cap)
 {
-	z_stream zs = { 0 };
-	long n;
-	int ret;
+	int end;
+	long n = td_z_inflate(zwb(format, wb), in, len, out, cap, &end);
 
-	if (inflateInit2(&zs, zwb(format, wb)) != Z_OK)
-		return -1;
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = (uInt)len;
-	zs.next_out = out;
-	zs.avail_out = (uInt)cap;
-	ret = inflate(&zs, Z_FINISH);
-	n = ret == Z_STREAM_END && zs.avail_in == 0 ? (long)zs.total_out : -1;
-	inflateEnd(&zs);
-	return n;
+	return end ? n : -1;
 }
 
 static long z_deflate(int format, int level, int wb, int strategy,
