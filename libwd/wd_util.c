@@ -4,17 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include "wd_internal.h"
+#include "wd_env.h"
 
 const char *wd_env_str(const char *name, const char *def)
 {
-	const char *v = getenv(name);
+	const char *v = wd_env_get(name);
 
 	return v && *v ? v : def;
 }
 
 long wd_env_long(const char *name, long def, long min, long max)
 {
-	const char *v = getenv(name);
+	const char *v = wd_env_get(name);
 	char *end;
 	long n;
 

@@ -34,6 +34,7 @@
 #include <openssl/async.h>
 #include "wdp.h"
 #include "wd_cipher.h"
+#include "wd_env.h"
 
 #define POOL_MAX	64	/* queues one process may borrow at once */
 #define REAPERS_MAX	16
@@ -401,7 +402,7 @@ static void *reaper_main(void *arg)
 static int reaper_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *env = getenv("WD_SOFT_ENGINES");
+	const char *env = wd_env_get("WD_SOFT_ENGINES");
 
 	if (env && atoi(env) > 0)
 		n = atoi(env);

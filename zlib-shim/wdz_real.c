@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "wd.h"
 #include "wdz.h"
+#include "wd_env.h"
 
 __thread int wdz_in_real;
 int wdz_no_device[2][WD_COMP_NR_FORMATS];
@@ -63,7 +64,7 @@ static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 
 static long wdz_env_num(const char *name, long def, long min, long max)
 {
-	const char *v = getenv(name);
+	const char *v = wd_env_get(name);
 	char *end;
 	long n;
 
@@ -79,7 +80,7 @@ static long wdz_env_num(const char *name, long def, long min, long max)
 
 static void wdz_config_load(void)
 {
-	const char *m = getenv("WD_ZLIB");
+	const char *m = wd_env_get("WD_ZLIB");
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	config.mode = WDZ_AUTO;

@@ -5,9 +5,16 @@
  *
  * Each process that uses libwd keeps one file, WD_STATS_DIR/wd-stats.<pid>
  * (default /dev/shm), mapped shared: the library updates counters with
- * plain atomic stores on the data path (no system call), and a reader maps
- * the same file read-only. The file is removed when the process exits
- * normally; files of dead processes are ignored (and removed) by readers.
+ * plain atomic stores on the data path (no system call), and a reader
+ * copies the file (pread) and checks the copy. The file is removed when
+ * the process exits normally; files of dead processes are ignored (and
+ * removed) by readers.
+ *
+ * The file is the process's own, created exclusively (never a file that
+ * was there before), mode 0644; when no such file can be had (the name is
+ * taken by someone else, the directory is missing or full), the process
+ * counts in private memory and publishes nothing (libwd/wd_stats.c says
+ * why; doc/hardening.md).
  */
 #ifndef WD_STATS_H
 #define WD_STATS_H
@@ -55,12 +62,43 @@ struct wd_stats_file {
 };
 
 /*
- * wd_stats_scan - call cb once for each live process's counters (a
- * read-only mapping valid during the call). cb returns non-zero to stop.
- * Returns the number of processes seen, or a negative errno.
+ * wd_stats_scan - call cb once for each live process's counters (a private
+ * copy, valid during the call, every string in it terminated). cb returns
+ * non-zero to stop. Files that are not a live process's own counters are
+ * skipped. Returns the number of processes seen, or a negative errno
+ * (-ENOENT: WD_STATS_DIR=off).
  */
 int wd_stats_scan(int (*cb)(const struct wd_stats_file *f, void *arg),
 		  void *arg);
+
+/*
+ * wd_stats_scan_ex - wd_stats_scan, and bad (if not NULL) is called for
+ * each wd-stats.* entry that was rejected: its path, the pid of its name
+ * (0 if the name has none) and why (a symbolic link, a FIFO, wrong size,
+ * wrong magic, truncated while read, owned by another user than the
+ * process's, ...). Files of dead processes are removed, not reported.
+ */
+int wd_stats_scan_ex(int (*cb)(const struct wd_stats_file *f, void *arg),
+		     void (*bad)(const char *path, long pid, const char *why, void *arg),
+		     void *arg);
+
+/*
+ * wd_stats_read_fd - copy the counter file open on fd into *out and check
+ * it: a regular file of exactly sizeof(*out) bytes, read whole (a file
+ * truncated meanwhile is an error, never a crash), the right magic and
+ * version, written for pid. On success every string in *out is terminated
+ * and 0 is returned; otherwise a negative errno and *why says what is
+ * wrong (a static string, valid until the next call). Ownership is not
+ * checked here (wd_stats_scan does, against the process's uids).
+ */
+int wd_stats_read_fd(int fd, long pid, struct wd_stats_file *out, const char **why);
+
+/*
+ * wd_stats_publishing - 1 if this process's counters are in its counter
+ * file, 0 if not (not counted yet, WD_STATS_DIR=off, or no safe file could
+ * be had: then they are counted in private memory).
+ */
+int wd_stats_publishing(void);
 
 /* The directory the counter files live in (WD_STATS_DIR), or NULL if off. */
 const char *wd_stats_dir(void);

@@ -3,12 +3,19 @@
  * wdctl_stats.c - wdctl stats: the counters every live libwd process
  * publishes (wd_stats.h), read from outside the process, and the counters
  * kernel devices keep in sysfs (<class>/<dev>/stats/).
+ *
+ * A counter file that is not a live process's own (hostile, half-written,
+ * another user's file under a process's name) is reported on stderr, one
+ * line each, and the others are still shown (wd_stats_read.c).
  */
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "wd_env.h"
 #include "wd_stats.h"
 #include "wdctl.h"
 
@@ -19,6 +26,7 @@ struct totals {
 struct walk {
 	const struct wdctl_opts *o;
 	int shown;
+	int rejected;		/* files of o->pid that were not its own */
 	struct totals all;
 };
 
@@ -146,6 +154,18 @@ static int show(const struct wd_stats_file *f, void *arg)
 	return 0;
 }
 
+/* A counter file that was not read: say which and why, and go on. */
+static void reject(const char *path, long pid, const char *why, void *arg)
+{
+	struct walk *w = arg;
+
+	if (w->o->pid && pid != w->o->pid)
+		return;
+	if (w->o->pid)
+		w->rejected++;
+	fprintf(stderr, "wdctl: %s: %s\n", path, why);
+}
+
 /* Kernel device counters: every file in <class>/<dev>/stats/. */
 static const char *const dev_counters[] = {
 	"requests", "errors", "bytes_in", "bytes_out", "kicks", "wakeups",
@@ -170,7 +190,7 @@ static int read_dev_counter(const char *cls, const char *dev, const char *name,
 
 static void show_devices(const struct wdctl_opts *o)
 {
-	const char *cls = getenv("WD_SYSFS_CLASS");
+	const char *cls = wd_env_get("WD_SYSFS_CLASS");
 	struct dirent *de;
 	int shown = 0;
 	size_t i;
@@ -218,7 +238,7 @@ int wdctl_stats(const struct wdctl_opts *o)
 
 	if (o->json)
 		printf("{\"processes\":[");
-	ret = wd_stats_scan(show, &w);
+	ret = wd_stats_scan_ex(show, reject, &w);
 	if (o->json) {
 		printf("],\"totals\":{");
 		json_counters(&w.all);
@@ -226,6 +246,10 @@ int wdctl_stats(const struct wdctl_opts *o)
 	} else if (!w.shown) {
 		printf("no process is using libwd%s\n", ret < 0 ? " (counters are off)" : "");
 	}
+	if (o->pid && !w.shown && (kill(o->pid, 0) == 0 || errno == EPERM))
+		fprintf(stderr, "wdctl: process %d publishes no counters%s\n", o->pid,
+			w.rejected ? "" : " (not using libwd, WD_STATS_DIR differs, or no safe "
+			"counter file could be created)");
 	if (!o->pid)
 		show_devices(o);
 	if (o->json)
