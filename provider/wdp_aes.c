@@ -139,6 +139,26 @@ static void ctr_add(unsigned char *ctr, uint64_t n)
 	}
 }
 
+/*
+ * The IV after the work so far, as the default provider reports it
+ * (OSSL_CIPHER_PARAM_UPDATED_IV): CBC's last ciphertext block; CTR's next
+ * counter block, a partly used block counting as used (OpenSSL's
+ * CRYPTO_ctr128_encrypt steps the counter when it starts a block); ECB,
+ * XTS and GCM keep theirs. The same whichever route the message took.
+ */
+const unsigned char *wdp_aes_updated_iv(struct aes_ctx *c)
+{
+	switch (c->mode) {
+	case WD_CIPHER_CBC:
+		return c->chain;
+	case WD_CIPHER_CTR:
+		memcpy(c->next_iv, c->iv, BLK);
+		ctr_add(c->next_iv, (c->done + BLK - 1) / BLK);
+		return c->next_iv;
+	}
+	return c->iv;
+}
+
 /* Continue the message in software from where the device left it. */
 int wdp_aes_to_sw(struct aes_ctx *c)
 {
@@ -221,23 +241,25 @@ int wdp_aes_process(struct aes_ctx *c, const unsigned char *in, size_t len,
 		return 1;
 	if (c->route == ROUTE_NONE && !wdp_aes_route(c, len))
 		return 0;
-	if (c->route == ROUTE_WD) {
-		if (c->mode == WD_CIPHER_CBC && !c->enc)
-			memcpy(last_in, in + len - BLK, BLK);	/* may be in place */
-		if (wdp_aes_request(c, in, len, 0, out, len, 0, NULL) == 0) {
-			if (c->mode == WD_CIPHER_CBC)
-				memcpy(c->chain, c->enc ? out + len - BLK : last_in, BLK);
-			c->done += len;
-			return 1;
-		}
-		if (!wdp_aes_recover(c)) {
-			ERR_raise(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED);
-			return 0;
-		}
-	}
-	wdp_count(alg_name(c->mode), 0, 0, 0);
-	if (!EVP_CipherUpdate(c->sw, out, &outl, in, (int)len))
+	/*
+	 * CBC chains from the last ciphertext block on both routes (the next
+	 * request, a fallback, the updated IV): decrypting in place
+	 * overwrites it.
+	 */
+	if (c->mode == WD_CIPHER_CBC && !c->enc)
+		memcpy(last_in, in + len - BLK, BLK);
+	if (c->route == ROUTE_WD && wdp_aes_request(c, in, len, 0, out, len, 0, NULL) &&
+	    !wdp_aes_recover(c)) {
+		ERR_raise(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED);
 		return 0;
+	}
+	if (c->route == ROUTE_SW) {
+		wdp_count(alg_name(c->mode), 0, 0, 0);
+		if (!EVP_CipherUpdate(c->sw, out, &outl, in, (int)len))
+			return 0;
+	}
+	if (c->mode == WD_CIPHER_CBC)
+		memcpy(c->chain, c->enc ? out + len - BLK : last_in, BLK);
 	c->done += len;
 	return 1;
 }
@@ -343,6 +365,17 @@ static int aes_init(void *vctx, const unsigned char *key, size_t keylen,
 {
 	struct aes_ctx *c = vctx;
 
+	/*
+	 * GCM mid-message and no new IV: the default provider goes on with the
+	 * message (its IV is in use); starting it again would reuse the IV.
+	 * With a new key or direction it cannot go on: the IV is spent.
+	 */
+	if (c->mode == WD_CIPHER_GCM && !iv && !c->gcm_final_done &&
+	    (c->route != ROUTE_NONE || c->aad_len)) {
+		if (!key && enc == c->enc)
+			return wdp_aes_set_ctx_params(c, params);
+		c->gcm_iv_spent = 1;
+	}
 	if (c->enc != enc)
 		c->sw_keyed = 0;	/* decryption keys differ (ECB, CBC) */
 	c->enc = enc;
@@ -354,7 +387,15 @@ static int aes_init(void *vctx, const unsigned char *key, size_t keylen,
 			return 0;
 		}
 		memcpy(c->iv, iv, ivlen);
+		memcpy(c->oiv, iv, ivlen < BLK ? ivlen : BLK);
 		c->iv_set = 1;
+		c->gcm_iv_spent = 0;
+	} else if (c->mode == WD_CIPHER_CTR && c->iv_set) {
+		/*
+		 * As the default provider: a re-init without an IV goes on from
+		 * the next counter block (CBC starts again from its IV).
+		 */
+		memcpy(c->iv, wdp_aes_updated_iv(c), BLK);
 	}
 	if (key) {
 		if (keylen != c->keylen) {

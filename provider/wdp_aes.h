@@ -26,6 +26,8 @@ struct aes_ctx {
 	int pad;			/* ECB/CBC: PKCS#7 */
 	unsigned char key[WD_CIPHER_KEY_MAX];
 	unsigned char iv[WD_CIPHER_IV_MAX];	/* the message's IV */
+	unsigned char oiv[BLK];		/* the IV init was given (not GCM) */
+	unsigned char next_iv[BLK];	/* CTR: the updated IV, as reported */
 	int key_set, iv_set;
 
 	enum route route;
@@ -48,6 +50,7 @@ struct aes_ctx {
 	size_t tls_aad_len;		/* 0: not in TLS record mode */
 	int tls_iv_fixed;		/* tlsivfixed given */
 	int gcm_final_done;
+	int gcm_iv_spent;		/* GCM: the IV ended a message: no more */
 	int tls_sw;			/* CBC in libssl's TLS record mode */
 	int snap_valid;			/* GCM: snap is the device's latest */
 	unsigned char snap[BLK];	/* GCM: the tag of the message so far */
@@ -68,6 +71,7 @@ EVP_CIPHER *wdp_aes_sw_cipher(struct aes_ctx *c, int mode);
 int wdp_aes_sw_start_dir(struct aes_ctx *c, const unsigned char *iv, int enc);
 int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv);
 void wdp_aes_wd_stop(struct aes_ctx *c);
+const unsigned char *wdp_aes_updated_iv(struct aes_ctx *c);
 int wdp_aes_route(struct aes_ctx *c, size_t len);
 int wdp_aes_to_sw(struct aes_ctx *c);
 int wdp_aes_recover(struct aes_ctx *c);

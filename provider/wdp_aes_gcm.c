@@ -55,8 +55,34 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
 
 static int gcm_ready(struct aes_ctx *c)
 {
-	if (!c->key_set || !c->iv_set) {
-		ERR_raise(ERR_LIB_PROV, c->key_set ? PROV_R_INVALID_IV_LENGTH : PROV_R_NO_KEY_SET);
+	if (!c->key_set) {
+		ERR_raise(ERR_LIB_PROV, PROV_R_NO_KEY_SET);
+		return 0;
+	}
+	/* as the default provider: an encryption given no IV makes one */
+	if (!c->iv_set && c->enc && c->ivlen >= 12 &&
+	    RAND_bytes_ex(c->prov->libctx, c->iv, c->ivlen, 0) > 0) {
+		c->iv_set = 1;
+		c->gcm_iv_spent = 0;
+	}
+	if (!c->iv_set) {
+		ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_IV_LENGTH);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * An IV serves one message, as in the default provider: after a final
+ * (or a new IV length) only a new IV starts another, so that re-initing
+ * without one cannot encrypt twice with the same key stream. libssl's
+ * TLS records bring their own IVs.
+ */
+static int gcm_iv_fresh(struct aes_ctx *c)
+{
+	if (c->gcm_iv_spent) {
+		ERR_raise_data(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED,
+			       "the GCM IV was used: set a new one");
 		return 0;
 	}
 	return 1;
@@ -402,21 +428,25 @@ int wdp_aes_gcm_update(void *vctx, unsigned char *out, size_t *outl,
 	struct aes_ctx *c = vctx;
 	int l;
 
+	/* nothing to do succeeds whatever the state, as in the default provider */
+	*outl = 0;
+	if (!inl)
+		return 1;
 	if (!gcm_ready(c))
 		return 0;
 	if (c->tls_aad_len)	/* libssl's TLS 1.2 record */
 		return gcm_tls_record(c, out, outl, outsize, in, inl);
+	if (!gcm_iv_fresh(c))
+		return 0;
 	if (!out) {
 		*outl = inl;
-		return inl ? gcm_aad(c, in, inl) : 1;
+		return gcm_aad(c, in, inl);
 	}
 	if (outsize < inl) {
 		ERR_raise(ERR_LIB_PROV, PROV_R_OUTPUT_BUFFER_TOO_SMALL);
 		return 0;
 	}
 	*outl = inl;
-	if (!inl)
-		return 1;
 	if (c->route == ROUTE_NONE && !wdp_aes_route(c, inl))
 		return 0;
 	if (c->route == ROUTE_WD) {
@@ -458,6 +488,8 @@ int wdp_aes_gcm_final(void *vctx, unsigned char *out, size_t *outl,
 	*outl = 0;
 	if (!gcm_ready(c))
 		return 0;
+	if (!gcm_iv_fresh(c))
+		return 0;
 	if (!c->enc && !c->taglen) {
 		ERR_raise(ERR_LIB_PROV, PROV_R_TAG_NOT_SET);
 		return 0;
@@ -486,6 +518,7 @@ int wdp_aes_gcm_final(void *vctx, unsigned char *out, size_t *outl,
 		c->taglen = BLK;
 	}
 	c->gcm_final_done = 1;
+	c->gcm_iv_spent = 1;
 	return 1;
 }
 
@@ -596,6 +629,8 @@ int wdp_aes_gcm_set_params(struct aes_ctx *c, const OSSL_PARAM params[])
 			ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_IV_LENGTH);
 			return 0;
 		}
+		if (sz != c->ivlen && c->iv_set)
+			c->gcm_iv_spent = 1;	/* the IV set is no longer one */
 		c->ivlen = sz;
 	}
 	p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_TLS1_AAD);
@@ -637,6 +672,7 @@ int wdp_aes_gcm_set_params(struct aes_ctx *c, const OSSL_PARAM params[])
 				  c->ivlen - GCM_TLS_FIXED_IV, 0) <= 0)
 			return 0;
 		c->iv_set = 1;
+		c->gcm_iv_spent = 0;
 		c->tls_iv_fixed = 1;
 	}
 	p = OSSL_PARAM_locate_const(params, OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV);
@@ -646,13 +682,37 @@ int wdp_aes_gcm_set_params(struct aes_ctx *c, const OSSL_PARAM params[])
 			return 0;
 		memcpy(c->iv + GCM_TLS_FIXED_IV, p->data, p->data_size);
 		c->iv_set = 1;
+		c->gcm_iv_spent = 0;
 	}
 	return 1;
+}
+
+/*
+ * GCM's IV, the same as its updated IV, the way the default provider
+ * answers: none before an IV is set, and only into room for all of it.
+ */
+static int gcm_get_iv(struct aes_ctx *c, OSSL_PARAM *p)
+{
+	if (!c->iv_set)
+		return 0;
+	if (c->ivlen > p->data_size) {
+		ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_IV_LENGTH);
+		return 0;
+	}
+	return OSSL_PARAM_set_octet_string(p, c->iv, c->ivlen) ||
+	       OSSL_PARAM_set_octet_ptr(p, c->iv, c->ivlen);
 }
 
 int wdp_aes_gcm_get_params(struct aes_ctx *c, OSSL_PARAM params[])
 {
 	OSSL_PARAM *p;
+
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IV);
+	if (p && !gcm_get_iv(c, p))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_UPDATED_IV);
+	if (p && !gcm_get_iv(c, p))
+		return 0;
 
 	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_AEAD_TAG);
 	if (p) {

@@ -71,19 +71,17 @@ static int aes_get_ctx_params(void *vctx, OSSL_PARAM params[])
 	if (p && !OSSL_PARAM_set_uint(p, c->mode == WD_CIPHER_CTR ?
 				      (unsigned int)(c->done % BLK) : 0))
 		return 0;
-	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IV);
-	if (p && c->ivlen && !OSSL_PARAM_set_octet_string(p, c->iv, c->ivlen) &&
-	    !OSSL_PARAM_set_octet_ptr(p, c->iv, c->ivlen))
-		return 0;
-	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_UPDATED_IV);
-	if (p && c->ivlen &&
-	    !OSSL_PARAM_set_octet_string(p, c->mode == WD_CIPHER_CBC ? c->chain : c->iv,
-					 c->mode == WD_CIPHER_CBC ? BLK : c->ivlen) &&
-	    !OSSL_PARAM_set_octet_ptr(p, c->mode == WD_CIPHER_CBC ? c->chain : c->iv,
-				      c->mode == WD_CIPHER_CBC ? BLK : c->ivlen))
-		return 0;
 	if (c->mode == WD_CIPHER_GCM)
 		return wdp_aes_gcm_get_params(c, params);
+	/* ECB answers with an empty IV, as the default provider does */
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_IV);
+	if (p && !OSSL_PARAM_set_octet_string(p, c->oiv, c->ivlen) &&
+	    !OSSL_PARAM_set_octet_ptr(p, c->oiv, c->ivlen))
+		return 0;
+	p = OSSL_PARAM_locate(params, OSSL_CIPHER_PARAM_UPDATED_IV);
+	if (p && !OSSL_PARAM_set_octet_string(p, wdp_aes_updated_iv(c), c->ivlen) &&
+	    !OSSL_PARAM_set_octet_ptr(p, wdp_aes_updated_iv(c), c->ivlen))
+		return 0;
 	return 1;
 }
 
