@@ -11,6 +11,10 @@ struct wdctl_opts {
 int wdctl_list(const struct wdctl_opts *o);
 int wdctl_stats(const struct wdctl_opts *o);
 
+/* Print one process's counters as wdctl stats does (fuzz/fuzz_stats.c). */
+struct wd_stats_file;
+void wdctl_stats_print(const struct wd_stats_file *f, const struct wdctl_opts *o);
+
 /* Print s as a JSON string (quotes and escapes included). */
 void wdctl_json_str(const char *s);
 

@@ -154,6 +154,13 @@ static int show(const struct wd_stats_file *f, void *arg)
 	return 0;
 }
 
+void wdctl_stats_print(const struct wd_stats_file *f, const struct wdctl_opts *o)
+{
+	struct walk w = { .o = o };
+
+	show(f, &w);
+}
+
 /* A counter file that was not read: say which and why, and go on. */
 static void reject(const char *path, long pid, const char *why, void *arg)
 {
