@@ -16,7 +16,9 @@
  * a new IV, and (d) interrupted by a re-init without an IV. All of it
  * under three configurations: cipher_threshold = 0 (every piece to a
  * queue), 4096 (the example configuration: small messages in software
- * inside wd) and 40 (the route depends on the first piece).
+ * inside wd) and 40 (the route depends on the first piece), and with
+ * threshold 0 once more on a device that fails every 3rd request (the
+ * message goes on in software from where the queue left it).
  *
  * OpenSSL's evp_test found the updated IVs wrong (GitHub issue 16): CBC's
  * chaining value was tracked only on the queue route and CTR reported the
@@ -35,6 +37,8 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "wd.h"
 #include "alg_counter.h"
 #include "tap.h"
@@ -488,53 +492,97 @@ static OSSL_LIB_CTX *load_wd(const char *path, const char *threshold)
 	return lc;
 }
 
-static uint64_t offloaded(void)
+static uint64_t aes_counter(enum wd_alg_counter which)
 {
 	static const char *const names[] = { "aes-ecb", "aes-cbc", "aes-ctr", "aes-xts", "aes-gcm" };
 	uint64_t n = 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		n += alg_counter(names[i], WD_ALG_OFFLOADED);
+		n += alg_counter(names[i], which);
 	return n;
 }
 
-int main(void)
+/* Every cipher under one threshold: one TAP line each, or (quiet) 1 if all equal. */
+static int check_all(const char *path, const char *threshold, int quiet)
+{
+	OSSL_LIB_CTX *wdctx = load_wd(path, threshold);
+	uint64_t before = aes_counter(WD_ALG_OFFLOADED);
+	int pad, good = 1, one;
+	size_t a;
+
+	if (!wdctx)
+		tap_bail("cannot load wd.so from the build tree");
+	for (a = 0; a < NALGS; a++) {
+		int pads = algs[a].mode == EVP_CIPH_ECB_MODE ||
+			   algs[a].mode == EVP_CIPH_CBC_MODE ? 2 : 1;
+
+		for (pad = pads - 1; pad >= 0; pad--) {
+			failure[0] = 0;
+			one = check_alg(wdctx, &algs[a], pad);
+			if (!quiet)
+				ok(one, "cipher_threshold %s: %s%s: every step equals default",
+				   threshold, algs[a].name,
+				   pads == 1 ? "" : pad ? " padded" : " unpadded");
+			if (!one)
+				diag("%s", failure);
+			good &= one;
+		}
+	}
+	if (!quiet)
+		ok(aes_counter(WD_ALG_OFFLOADED) > before,
+		   "cipher_threshold %s: AES went through queues (%llu)", threshold,
+		   (unsigned long long)(aes_counter(WD_ALG_OFFLOADED) - before));
+	OSSL_LIB_CTX_free(wdctx);
+	return good;
+}
+
+/*
+ * This program again as "test_provider_iv fault" with the device failing
+ * every 3rd request (WD_SOFT_FAULT is read once per process, hence a new
+ * one): messages go on in software from where the queue left them.
+ */
+static int run_with_fault(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		setenv("WD_SOFT_FAULT", "error=3", 1);
+		execl("/proc/self/exe", "test_provider_iv", "fault", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int main(int argc, char **argv)
 {
 	static const char *const thresholds[] = { "0", "4096", "40" };
 	const char *top = getenv("top_builddir");
 	char path[4096];
-	size_t t, a;
-	int pad;
+	size_t t;
+	int good;
 
 	snprintf(path, sizeof(path), "%s/provider/.libs", top ? top : "..");
-	tap_plan(0);
 	refctx = OSSL_LIB_CTX_new();
 	if (!refctx || !OSSL_PROVIDER_load(refctx, "default"))
 		tap_bail("cannot load the default provider");
-	for (t = 0; t < sizeof(thresholds) / sizeof(thresholds[0]); t++) {
-		OSSL_LIB_CTX *wdctx = load_wd(path, thresholds[t]);
-		uint64_t before = offloaded();
-
-		if (!wdctx)
-			tap_bail("cannot load wd.so from the build tree");
-		for (a = 0; a < NALGS; a++) {
-			int pads = algs[a].mode == EVP_CIPH_ECB_MODE ||
-				   algs[a].mode == EVP_CIPH_CBC_MODE ? 2 : 1;
-
-			for (pad = pads - 1; pad >= 0; pad--) {
-				failure[0] = 0;
-				if (!ok(check_alg(wdctx, &algs[a], pad),
-					"cipher_threshold %s: %s%s: every step equals default",
-					thresholds[t], algs[a].name,
-					pads == 1 ? "" : pad ? " padded" : " unpadded"))
-					diag("%s", failure);
-			}
+	if (argc == 2 && !strcmp(argv[1], "fault")) {
+		/* no TAP of its own: the exit status, failures as comments */
+		good = check_all(path, "0", 1);
+		if (!aes_counter(WD_ALG_ERRORS)) {
+			diag("no AES request failed: WD_SOFT_FAULT did not act");
+			good = 0;
 		}
-		ok(offloaded() > before, "cipher_threshold %s: AES went through queues (%llu)",
-		   thresholds[t], (unsigned long long)(offloaded() - before));
-		OSSL_LIB_CTX_free(wdctx);
+		OSSL_LIB_CTX_free(refctx);
+		return good ? 0 : 1;
 	}
+	tap_plan(0);
+	for (t = 0; t < sizeof(thresholds) / sizeof(thresholds[0]); t++)
+		check_all(path, thresholds[t], 0);
+	ok(run_with_fault(), "cipher_threshold 0, every 3rd request failing: "
+	   "every step of every cipher equals default");
 	OSSL_LIB_CTX_free(refctx);
 	return tap_exit();
 }
