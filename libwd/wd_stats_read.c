@@ -50,7 +50,7 @@ static void stats_terminate_strings(struct wd_stats_file *f)
 
 WD_EXPORT int wd_stats_read_fd(int fd, long pid, struct wd_stats_file *out, const char **why)
 {
-	static char msg[96];
+	static __thread char msg[96];
 	size_t got = 0;
 	struct stat st;
 	ssize_t n;
@@ -176,7 +176,7 @@ static void stats_reject(struct stats_scan *s, const char *name, long pid, const
 /* One directory entry; returns non-zero when the callback says stop. */
 static int stats_scan_one(struct stats_scan *s, const char *name)
 {
-	static char msg[160];
+	static __thread char msg[160];
 	const char *why = NULL;
 	struct stat st;
 	long pid;

@@ -88,7 +88,7 @@ int wd_stats_scan_ex(int (*cb)(const struct wd_stats_file *f, void *arg),
  * truncated meanwhile is an error, never a crash), the right magic and
  * version, written for pid. On success every string in *out is terminated
  * and 0 is returned; otherwise a negative errno and *why says what is
- * wrong (a static string, valid until the next call). Ownership is not
+ * wrong (valid in this thread until its next call). Ownership is not
  * checked here (wd_stats_scan does, against the process's uids).
  */
 int wd_stats_read_fd(int fd, long pid, struct wd_stats_file *out, const char **why);
