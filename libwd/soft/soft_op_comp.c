@@ -770,7 +770,19 @@ static void comp_isal_deflate_step(struct comp_stream *s, struct comp_step *st)
 
 static uint32_t comp_isal_checksum(const struct comp_stream *s)
 {
-	return s->inflate ? s->isi->crc : s->isd->internal_state.crc;
+	const struct inflate_state *is = s->isi;
+
+	if (!s->inflate)
+		return s->isd->internal_state.crc;
+	/*
+	 * ISA-L's inflate keeps adler32 as (b, a - 1) until the data ends
+	 * (isal_adler32_bam1; finalized from ISAL_BLOCK_FINISH on, and in
+	 * ISAL_CHECKSUM_CHECK): the param block promises the running adler32,
+	 * which zlib's callers see mid-stream in strm->adler.
+	 */
+	if (is->crc_flag == ISAL_ZLIB && is->block_state <= ISAL_BLOCK_INPUT_DONE)
+		return (is->crc & 0xffff0000u) | (((is->crc & 0xffffu) + 1) % 65521u);
+	return is->crc;
 }
 #endif /* HAVE_ISAL */
 
