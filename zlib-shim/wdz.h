@@ -91,6 +91,16 @@ struct wdz_state {
 	unsigned char *stage;
 	unsigned int stage_pos, stage_len;
 	int stage_end;			/* the stream ended within stage */
+	uLong stage_check;		/* the check of the output up to stage_len */
+	int crc;			/* that check is crc32 (gzip), not adler32 */
+	/*
+	 * inflate: input the device took whose output is not all handed out
+	 * yet (in the stage or in the device). It is still in avail_in, the
+	 * caller presents it again, and it is reported consumed once the
+	 * output is out: as with zlib, avail_in == 0 then means that nothing
+	 * is pending (gzread ends a file on that).
+	 */
+	uInt held;
 	int dead;			/* inflate: corrupt data seen */
 	int error;			/* its WD_COMP_E_* (for strm->msg) */
 	int dev_more;			/* inflate: the device holds output */
@@ -106,7 +116,6 @@ struct wdz_state {
 	uint64_t given;
 	z_stream zr;			/* WDZ_REPLAY: zlib redoing the stream */
 	int zr_live;			/* zr is initialised */
-	int zr_done;			/* zr ended or failed: no more output */
 };
 
 /* Is strm's state ours? (NULL when it is the real library's.) */

@@ -3,12 +3,23 @@
  * wdz_inflate.c - the inflate half of the zlib ABI.
  *
  * As for deflate, the first inflate() call with data picks the path: small
- * inputs, zlib streams with a preset dictionary (FDICT), Z_TREES walkers
- * and callers of inflateGetHeader/inflatePrime/... go to the real
+ * inputs, zlib streams with a preset dictionary (FDICT), Z_BLOCK/Z_TREES
+ * callers and callers of inflateGetHeader/inflatePrime/... go to the real
  * zlib (gzip members go to the device even when their first piece is
  * small); the rest to a wd_comp stream session. Small output buffers are
  * served from a staging buffer decoded ahead, so a caller reading a few
  * bytes at a time does not cost one device round trip per call.
+ *
+ * Decoding ahead must not show: a device takes input well ahead of the
+ * output it gives back (ISA-L reads all it is given), and a caller that
+ * sees avail_in == 0 takes all its input as read into output: gzread
+ * stops at the end of the file then, and lost the tail of every file
+ * whose last output did not fit the caller's buffer. So input the device
+ * took is reported consumed only once none of its output is pending (held
+ * in wdz.h), and strm->adler is the check of the output handed out, as
+ * zlib's. What a device cannot give is zlib's exact position mid-stream:
+ * total_in lags zlib's, and data_type says no block boundary (doc/
+ * compression.md); at the end of a stream both are zlib's.
  *
  * A device that fails mid-stream (an engine error, a queue that stays
  * full, a device that vanishes) takes the stream's decoder state with it.
@@ -18,8 +29,8 @@
  * handed to the caller; on a failure a real zlib stream inflates the kept
  * input again, the first `given` bytes of its output are dropped (the
  * caller has them: the device's output up to there is zlib's, byte for
- * byte, as both decode the same deflate data), the rest goes out through
- * the staging buffer, and then the stream becomes the real zlib's. A block
+ * byte, as both decode the same deflate data), the rest goes straight to
+ * the caller, and then the stream becomes the real zlib's. A block
  * boundary the device could report would let the shim keep only the input
  * since the last one plus a 32 KiB window; wd_comp has no such report.
  * Past the bound (or when keeping the input failed for lack of memory) a
@@ -31,6 +42,10 @@
  * decoder (ISA-L in the soft engine) and zlib fault bad data at different
  * places, and the caller must get zlib's answer, so zlib redoes the stream
  * and judges it. Past the bound the device's verdict stands.
+ *
+ * The same road makes inflateCopy of a device stream (a queue holds its
+ * state, which cannot be copied): the copy is a zlib stream redoing the
+ * kept input, and the original goes on on the device.
  */
 #include <errno.h>
 #include <string.h>
@@ -76,6 +91,8 @@ static void wdz_inflate_reset_fields(z_streamp strm, struct wdz_state *s)
 		strm->adler = s->format == WD_COMP_GZIP ? 0 : 1;
 	s->stage_pos = s->stage_len = 0;
 	s->stage_end = 0;
+	s->held = 0;
+	s->crc = s->format == WD_COMP_GZIP;
 	s->finished = 0;
 	s->dead = 0;
 	s->dev_more = 0;
@@ -129,7 +146,6 @@ static void wdz_zr_end(struct wdz_state *s)
 	if (s->zr_live)
 		wdz_real()->inflateEnd(&s->zr);
 	s->zr_live = 0;
-	s->zr_done = 0;
 }
 
 /* Free what s holds, and s; strm->state is left alone. */
@@ -187,12 +203,14 @@ static int wdz_inflate_decide(z_streamp strm, struct wdz_state *s, int flush)
 	int ret;
 
 	/*
-	 * Z_TREES walkers need zlib's internals. Z_BLOCK callers (curl uses
-	 * it to get control back often) are served; device streams never
-	 * report a block boundary in data_type, so index builders that wait
-	 * for one just see none.
+	 * Z_BLOCK and Z_TREES mean: stop at each block boundary and say so in
+	 * data_type (zran-style index builders, Z_TREES walkers). A device
+	 * decodes whole spans and cannot tell where its blocks were, so those
+	 * streams are zlib's (curl asks for Z_BLOCK too: its bodies are then
+	 * inflated in software). A device stream that asks for them later is
+	 * redone in zlib from its kept input (inflate()).
 	 */
-	if (flush == Z_TREES)
+	if (flush == Z_BLOCK || flush == Z_TREES)
 		return 0;
 	/*
 	 * A small first piece usually means a small stream (git objects, PNG
@@ -279,16 +297,62 @@ static void wdz_replay_keep(z_streamp strm, struct wdz_state *s, const Bytef *in
 	s->replay_len = need;
 }
 
+/*
+ * Hand the caller what it has room for of the staging buffer. zlib's adler
+ * is the check of the output handed out so far: the check that came with
+ * the stage (stage_check) covers all of it, so until the stage is empty the
+ * bytes handed out are summed here, from the check before them.
+ */
+static void wdz_stage_out(z_streamp strm, struct wdz_state *s)
+{
+	const unsigned char *p = s->stage + s->stage_pos;
+	unsigned int n = s->stage_len - s->stage_pos;
+	const struct wdz_real *r;
+
+	if (n > strm->avail_out)
+		n = strm->avail_out;
+	if (n)
+		wdz_out(strm, s, p, n);
+	s->stage_pos += n;
+	if (!n || s->format == WD_COMP_RAW)
+		return;		/* zlib leaves adler alone on raw streams */
+	if (s->stage_pos == s->stage_len) {
+		strm->adler = s->stage_check;
+	} else {
+		r = wdz_real();
+		strm->adler = s->crc ? r->crc32(strm->adler, p, n) :
+			      r->adler32(strm->adler, p, n);
+	}
+}
+
+/*
+ * The input the device took is reported consumed once none of its output
+ * is pending, in the stage or in the device (see held in wdz.h).
+ */
+static void wdz_release_input(z_streamp strm, struct wdz_state *s)
+{
+	if (!s->held || s->stage_pos < s->stage_len || s->dev_more)
+		return;
+	strm->next_in += s->held;
+	strm->avail_in -= s->held;
+	strm->total_in += s->held;
+	s->held = 0;
+}
+
 /* One device step into dst (the caller's buffer or the staging buffer). */
 static int wdz_inflate_step(z_streamp strm, struct wdz_state *s,
 			    unsigned char *dst, unsigned int room,
 			    struct wd_comp_req *req)
 {
+	const Bytef *src = strm->next_in + s->held;	/* the device has those */
 	int ret;
 
 	memset(req, 0, sizeof(*req));
-	req->src = strm->next_in;
-	req->src_len = strm->avail_in;
+	req->src = src;
+	req->src_len = strm->avail_in - s->held;
+	/* auto: a gzip header (0x1f is no zlib header) means a crc32 check */
+	if (s->format == WD_COMP_AUTO && !strm->total_in && !s->held && req->src_len)
+		s->crc = src[0] == 0x1f;
 	req->dst = dst;
 	req->dst_len = room;
 	ret = wd_comp_stream(s->sess, req);
@@ -320,12 +384,9 @@ static int wdz_inflate_step(z_streamp strm, struct wdz_state *s,
 			  wd_strerror(ret));
 		return WDZ_RETRY_REAL;
 	}
-	wdz_replay_keep(strm, s, strm->next_in, req->consumed);
-	strm->next_in += req->consumed;
-	strm->avail_in -= (uInt)req->consumed;
-	strm->total_in += req->consumed;
-	if (s->format != WD_COMP_RAW)
-		strm->adler = req->checksum;
+	wdz_replay_keep(strm, s, src, req->consumed);
+	s->held += (uInt)req->consumed;
+	s->stage_check = req->checksum;
 	return Z_OK;
 }
 
@@ -345,6 +406,8 @@ static int wdz_inflate_fill(z_streamp strm, struct wdz_state *s, int *more,
 		strm->total_out += req.produced;
 		s->given += req.produced;
 		s->finished = req.end;
+		if (s->format != WD_COMP_RAW)
+			strm->adler = req.checksum;	/* all of it handed out */
 	} else {
 		if (!s->stage)
 			s->stage = wdz_alloc(strm, WDZ_STAGE);
@@ -356,6 +419,12 @@ static int wdz_inflate_fill(z_streamp strm, struct wdz_state *s, int *more,
 		s->stage_pos = 0;
 		s->stage_len = (unsigned int)req.produced;
 		s->stage_end = req.end;
+		/* the header is read: the check starts (from 1 on auto streams
+		 * until a gzip header says crc32) */
+		if (!req.produced && s->format != WD_COMP_RAW)
+			strm->adler = req.checksum;
+		else if (!s->given && s->format != WD_COMP_RAW)
+			strm->adler = s->crc ? 0 : 1;
 	}
 	/* output left in the device must be asked for even with no input */
 	s->dev_more = req.more;
@@ -372,27 +441,30 @@ static int wdz_inflate_device(z_streamp strm, struct wdz_state *s, int flush)
 	int more = s->dev_more, progress = 1, ret;
 
 	for (;;) {
-		if (s->stage_pos < s->stage_len) {
-			unsigned int n = s->stage_len - s->stage_pos;
-
-			if (n > strm->avail_out)
-				n = strm->avail_out;
-			wdz_out(strm, s, s->stage + s->stage_pos, n);
-			s->stage_pos += n;
-		}
+		wdz_stage_out(strm, s);
 		if (s->stage_end && s->stage_pos == s->stage_len) {
 			s->stage_end = 0;
 			s->finished = 1;
 		}
-		if (s->finished || !strm->avail_out || s->stage_pos < s->stage_len)
+		wdz_release_input(strm, s);
+		if (s->finished || s->stage_pos < s->stage_len)
 			break;
-		if ((!strm->avail_in && !more) || !progress)
+		/* a call with no room at all may still read to the end (zlib
+		 * returns Z_STREAM_END on an empty stream); else a full buffer */
+		if (!strm->avail_out && out0)
+			break;
+		if ((strm->avail_in == s->held && !more) || !progress)
 			break;
 		ret = wdz_inflate_fill(strm, s, &more, &progress);
 		if (ret != Z_OK)
 			return ret;
 	}
-	strm->data_type = s->finished ? 64 + 128 : 0;
+	/*
+	 * zlib: the bits left in its bit buffer, +64 in the last block, +128
+	 * at a block boundary. At the end that is 64; mid-stream a device
+	 * cannot tell (it says 0: no boundary).
+	 */
+	strm->data_type = s->finished ? 64 : 0;
 	if (s->finished)
 		return Z_STREAM_END;
 	/* zlib: no progress, or Z_FINISH without reaching the end */
@@ -476,35 +548,30 @@ static int wdz_zr_start(z_streamp strm, struct wdz_state *s)
 			return wdz_replay_differs(s);
 	}
 	s->replay_pos = s->replay_len - zr->avail_in;
-	s->zr_done = ret == Z_STREAM_END;
-	return Z_OK;
-}
-
-/* Decode more of the kept input into the staging buffer. */
-static int wdz_zr_refill(struct wdz_state *s)
-{
-	z_stream *zr = &s->zr;
-	int ret;
-
-	zr->next_in = s->replay + s->replay_pos;
-	zr->avail_in = (uInt)(s->replay_len - s->replay_pos);
-	zr->next_out = s->stage;
-	zr->avail_out = WDZ_STAGE;
-	ret = wdz_real()->inflate(zr, Z_NO_FLUSH);
-	s->replay_pos = s->replay_len - zr->avail_in;
-	s->stage_pos = 0;
-	s->stage_len = WDZ_STAGE - zr->avail_out;
-	if (ret == Z_MEM_ERROR)
-		return ret;
-	/* the end, or zlib's verdict on data the device took (given once the
-	 * output before it is out, by zlib itself after wdz_inflate_unwrap) */
-	if (ret != Z_OK)
-		s->zr_done = 1;
 	return Z_OK;
 }
 
 /*
- * All kept input is in zr and its output out: strm becomes a plain real
+ * zr has read the kept input up to replay_pos: the part of it the caller
+ * still holds (the last `held` bytes kept) is consumed now.
+ */
+static void wdz_zr_consumed(z_streamp strm, struct wdz_state *s)
+{
+	size_t told = s->replay_len - s->held;	/* reported consumed */
+	uInt n;
+
+	s->replay_pos = s->replay_len - s->zr.avail_in;
+	if (s->replay_pos <= told)
+		return;
+	n = (uInt)(s->replay_pos - told);
+	strm->next_in += n;
+	strm->avail_in -= n;
+	strm->total_in += n;
+	s->held -= n;
+}
+
+/*
+ * zr has read all it will of the kept input: strm becomes a plain real
  * zlib stream in zr's state (inflateCopy gives it its own copy, pointing
  * back at strm) with the caller's pointers and counters.
  */
@@ -527,32 +594,53 @@ static int wdz_inflate_unwrap(z_streamp strm, struct wdz_state *s)
 	return Z_OK;
 }
 
-/* An inflate() call of a stream being redone in zlib. */
+/*
+ * An inflate() call of a stream being redone in zlib: zr goes on from the
+ * kept input straight into the caller's buffer, with the caller's flush
+ * (so Z_BLOCK stops where zlib stops); once it has read all of it, the
+ * stream becomes zlib's and the same call goes on with the caller's input,
+ * as one zlib call would.
+ */
 static int wdz_inflate_replay(z_streamp strm, struct wdz_state *s, int flush,
 			      uInt in0, uInt out0)
 {
+	z_stream *zr = &s->zr;
+	uLong out;
 	int ret;
 
 	if (!s->zr_live && (ret = wdz_zr_start(strm, s)) != Z_OK)
 		return ret;
-	for (;;) {
-		unsigned int n = s->stage_len - s->stage_pos;
-
-		if (n > strm->avail_out)
-			n = strm->avail_out;
-		wdz_out(strm, s, s->stage + s->stage_pos, n);
-		s->stage_pos += n;
-		if (s->stage_pos < s->stage_len)	/* the caller's buffer is full */
-			return flush == Z_FINISH || out0 == 0 ? Z_BUF_ERROR : Z_OK;
-		if (s->zr_done || s->replay_pos == s->replay_len)
-			break;
-		if (wdz_zr_refill(s) != Z_OK)
-			return Z_MEM_ERROR;
+	zr->next_in = s->replay + s->replay_pos;
+	zr->avail_in = (uInt)(s->replay_len - s->replay_pos);
+	zr->next_out = strm->next_out;
+	zr->avail_out = strm->avail_out;
+	out = zr->total_out;
+	ret = wdz_real()->inflate(zr, flush);
+	out = zr->total_out - out;
+	strm->next_out += out;
+	strm->avail_out -= (uInt)out;
+	strm->total_out += out;
+	s->given += out;
+	wdz_zr_consumed(strm, s);
+	if (s->format != WD_COMP_RAW)
+		strm->adler = zr->adler;
+	strm->data_type = zr->data_type;
+	if (ret == Z_MEM_ERROR)
+		return ret;
+	if (ret == Z_OK || ret == Z_BUF_ERROR) {
+		/* a full buffer, or a block boundary Z_BLOCK/Z_TREES stop at */
+		if (zr->avail_in ||
+		    ((flush == Z_BLOCK || flush == Z_TREES) && (zr->data_type & (128 | 256))))
+			return ret;
 	}
+	/* the kept input is all read (or zr ended, or judged the data) */
+	strm->msg = zr->msg;
 	if (wdz_inflate_unwrap(strm, s) != Z_OK)
 		return Z_MEM_ERROR;
+	if (ret != Z_OK && ret != Z_BUF_ERROR)
+		return ret;
 	ret = wdz_real()->inflate(strm, flush);
-	/* zlib's rule is about this whole call, the stage's part included */
+	/* zlib's rule is about this whole call, zr's part included */
 	if (ret == Z_BUF_ERROR && flush != Z_FINISH &&
 	    (strm->avail_in != in0 || strm->avail_out != out0))
 		ret = Z_OK;
@@ -588,6 +676,12 @@ WDZ_EXPORT int inflate(z_streamp strm, int flush)
 	}
 	if (s->finished && s->stage_pos == s->stage_len)
 		return Z_STREAM_END;
+	if ((flush == Z_BLOCK || flush == Z_TREES) && !s->replay_lost &&
+	    !s->stage_end && !s->finished) {
+		/* block boundaries from here on: zlib's (see decide) */
+		wdz_inflate_to_replay(strm, s);
+		return wdz_inflate_replay(strm, s, flush, in0, out0);
+	}
 	ret = wdz_inflate_device(strm, s, flush);
 	if (ret == WDZ_RETRY_REAL) {
 		wdz_inflate_to_replay(strm, s);
@@ -615,7 +709,8 @@ WDZ_EXPORT int inflateReset(z_streamp strm)
 	if (s->sess)
 		wd_comp_sess_reset(s->sess);
 	wdz_zr_end(s);
-	if (s->path == WDZ_REPLAY)	/* the device failed: decide again */
+	/* the device failed, or a copy without a session: decide again */
+	if (s->path == WDZ_REPLAY || !s->sess)
 		s->path = WDZ_UNDECIDED;
 	wdz_inflate_reset_fields(strm, s);
 	return Z_OK;
@@ -653,7 +748,9 @@ WDZ_EXPORT int inflateReset2(z_streamp strm, int windowBits)
 
 static int wdz_inflate_begun(z_streamp strm)
 {
-	return strm->total_in || strm->total_out;
+	const struct wdz_state *s = wdz_state(strm);
+
+	return strm->total_in || strm->total_out || (s && s->held);
 }
 
 /* Undecided and untouched: zlib takes the stream over and answers. */
@@ -764,23 +861,97 @@ WDZ_EXPORT unsigned long inflateCodesUsed(z_streamp strm)
 	return 0;
 }
 
+/*
+ * inflateCopy's buffers for d, a copy of s: the stage's pending bytes (a
+ * zlib stream redoing s has its output there) and the kept input.
+ */
+static int wdz_copy_buffers(z_streamp strm, struct wdz_state *d,
+			    const struct wdz_state *s, int replay)
+{
+	if (s->stage && s->stage_pos < s->stage_len) {
+		d->stage = wdz_alloc(strm, WDZ_STAGE);
+		if (!d->stage)
+			return Z_MEM_ERROR;
+		memcpy(d->stage + s->stage_pos, s->stage + s->stage_pos,
+		       s->stage_len - s->stage_pos);
+	}
+	if (replay && s->replay_len) {
+		d->replay = wdz_alloc(strm, s->replay_len);
+		if (!d->replay)
+			return Z_MEM_ERROR;
+		memcpy(d->replay, s->replay, s->replay_len);
+		d->replay_cap = s->replay_len;
+	}
+	if (s->zr_live) {
+		d->zr_live = wdz_real()->inflateCopy(&d->zr, (z_streamp)&s->zr) == Z_OK;
+		if (!d->zr_live)
+			return Z_MEM_ERROR;
+	}
+	return Z_OK;
+}
+
+/*
+ * d, a copy of the device stream s, goes on in zlib: a zlib stream
+ * inflates the input s kept again and drops what the caller has, as after
+ * a device failure (the device's state cannot be copied: a queue holds
+ * it). The stage's pending output is made again, so it is not copied.
+ */
+static int wdz_copy_device(z_streamp strm, struct wdz_state *d,
+			   const struct wdz_state *s)
+{
+	int ret;
+
+	if (s->replay_lost) {
+		/* the input that would make the copy was not kept */
+		wdz_debug("inflateCopy %p: input not kept (WD_ZLIB_REPLAY_MAX)",
+			  (void *)s->strm);
+		return Z_MEM_ERROR;
+	}
+	if (s->replay_len) {
+		d->replay = wdz_alloc(strm, s->replay_len);
+		if (!d->replay)
+			return Z_MEM_ERROR;
+		memcpy(d->replay, s->replay, s->replay_len);
+		d->replay_cap = s->replay_len;
+	}
+	d->path = WDZ_REPLAY;
+	d->stage_pos = d->stage_len = 0;
+	d->stage_end = d->finished = d->dev_more = 0;
+	ret = wdz_zr_start(strm, d);
+	/* Z_DATA_ERROR: zlib does not read what the device read; the copy
+	 * is dead and says so at its next inflate() */
+	return ret == Z_MEM_ERROR ? ret : Z_OK;
+}
+
 WDZ_EXPORT int inflateCopy(z_streamp dest, z_streamp source)
 {
 	struct wdz_state *s = wdz_state(source), *d;
+	int ret;
 
 	if (!s)
 		return wdz_real()->inflateCopy(dest, source);
-	if (!dest || s->path != WDZ_UNDECIDED)
-		return Z_STREAM_ERROR;	/* device state cannot be copied */
-	memcpy(dest, source, sizeof(*dest));
-	d = wdz_alloc(dest, sizeof(*d));
+	if (!dest || wdz_bad_stream(source))
+		return Z_STREAM_ERROR;
+	d = wdz_alloc(source, sizeof(*d));
 	if (!d)
 		return Z_MEM_ERROR;
 	*d = *s;
-	d->strm = dest;
+	d->sess = NULL;
 	d->stage = NULL;
-	d->replay = NULL;	/* undecided: nothing kept yet */
-	d->replay_len = d->replay_cap = 0;
+	d->replay = NULL;
+	d->replay_cap = 0;
+	d->zr_live = 0;
+	if (s->path == WDZ_DEVICE && !s->dead && !s->finished && !s->stage_end)
+		ret = wdz_copy_device(source, d, s);
+	else	/* undecided, redone in zlib, ended or dead: no device needed */
+		ret = wdz_copy_buffers(source, d, s, s->path == WDZ_REPLAY);
+	if (ret != Z_OK) {
+		d->strm = source;	/* for the release only */
+		wdz_inflate_release(source, d);
+		return ret;
+	}
+	memcpy(dest, source, sizeof(*dest));
+	d->strm = dest;
 	dest->state = (struct internal_state *)d;
 	return Z_OK;
 }
