@@ -557,6 +557,16 @@ static void par_drain(struct wd_comp_sess *s, struct comp_par *p,
 				par_trailer(s, p);
 				if (!p->wrap_len)
 					p->ended = 1;
+			} else if (p->head == p->tail) {
+				/*
+				 * The flush's output is all out, whatever call took
+				 * the last of it (zlib: a flush whose output did not
+				 * fit ends in a later call, of any flush value): the
+				 * next flush is a new one. Left set, it made the next
+				 * Z_FINISH return with nothing done, and zlib's gz_comp
+				 * (and Python's flush) stop on a call that gives nothing.
+				 */
+				p->flush_sent = 0;
 			}
 		}
 	}
