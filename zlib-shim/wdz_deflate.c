@@ -223,7 +223,8 @@ static int wdz_deflate_device(z_streamp strm, struct wdz_state *s, int flush)
 	strm->total_out += req.produced;
 	if (ret)
 		return wdz_deflate_failed(strm, ret);
-	strm->adler = req.checksum;
+	if (s->format != WD_COMP_RAW)	/* zlib leaves a raw stream's at 1 */
+		strm->adler = req.checksum;
 	if (req.end) {
 		s->finished = 1;
 		return Z_STREAM_END;
