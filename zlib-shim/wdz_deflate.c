@@ -237,6 +237,7 @@ static int wdz_deflate_device(z_streamp strm, struct wdz_state *s, int flush)
 	if (!req.consumed && !req.produced && in0 == 0 && flush != Z_FINISH &&
 	    RANK(flush) <= RANK(s->last_flush)) {
 		s->last_flush = flush;
+		strm->msg = (char *)"buffer error";	/* as zlib's ERR_RETURN */
 		return Z_BUF_ERROR;
 	}
 	(void)out0;
@@ -261,8 +262,12 @@ WDZ_EXPORT int deflate(z_streamp strm, int flush)
 		strm->msg = (char *)"buffer error";
 		return Z_BUF_ERROR;
 	}
+	if (s->finished && strm->avail_in) {
+		strm->msg = (char *)"buffer error";	/* input after the end */
+		return Z_BUF_ERROR;
+	}
 	if (s->finished)
-		return strm->avail_in ? Z_BUF_ERROR : Z_STREAM_END;
+		return Z_STREAM_END;
 	if (s->path == WDZ_UNDECIDED && !wdz_deflate_decide(strm, s, flush)) {
 		if (wdz_deflate_to_real(strm, s) != Z_OK)
 			return Z_MEM_ERROR;
@@ -377,6 +382,8 @@ WDZ_EXPORT int deflateParams(z_streamp strm, int level, int strategy)
 		return Z_OK;
 	if (s->path == WDZ_DEVICE && wdz_begun(strm, s)) {
 		/* as zlib: end the block so far, then switch for what follows */
+		if (!strm->avail_out)	/* zlib's deflate(Z_BLOCK) says why */
+			strm->msg = (char *)"buffer error";
 		ret = strm->avail_out ? wdz_deflate_device(strm, s, Z_BLOCK) : Z_BUF_ERROR;
 		if (ret == Z_STREAM_ERROR || ret == Z_MEM_ERROR)
 			return ret;
