@@ -849,7 +849,11 @@ WDZ_EXPORT long inflateMark(z_streamp strm)
 
 	if (!s)
 		return wdz_real()->inflateMark(strm);
-	return 0;	/* device streams stop only on byte boundaries */
+	/* zlib: -65536 (outside a block) before the first byte and after the
+	 * last block; in between, a device stream stops on byte boundaries */
+	if (!wdz_inflate_begun(strm) || s->finished)
+		return -65536L;
+	return 0;
 }
 
 WDZ_EXPORT unsigned long inflateCodesUsed(z_streamp strm)
