@@ -367,6 +367,17 @@ WDZ_EXPORT int deflateGetDictionary(z_streamp strm, Bytef *dictionary,
 		       Z_STREAM_ERROR);
 }
 
+/*
+ * zlib's coder of a level: stored (0), fast (1-3), slow (4-9). deflateParams
+ * ends the block so far only when the coder or the strategy changes; from
+ * one level to another of the same coder it switches at once, and so does
+ * the shim (the session takes the level for the chunks it sends next).
+ */
+static int wdz_coder(int level)
+{
+	return !level ? 0 : level <= 3 ? 1 : 2;
+}
+
 WDZ_EXPORT int deflateParams(z_streamp strm, int level, int strategy)
 {
 	struct wdz_state *s = wdz_state(strm);
@@ -380,14 +391,21 @@ WDZ_EXPORT int deflateParams(z_streamp strm, int level, int strategy)
 		return Z_STREAM_ERROR;
 	if (level == s->level && strategy == s->strategy)
 		return Z_OK;
-	if (s->path == WDZ_DEVICE && wdz_begun(strm, s)) {
+	if (s->path == WDZ_DEVICE && wdz_begun(strm, s) &&
+	    (strategy != s->strategy || wdz_coder(level) != wdz_coder(s->level))) {
 		/* as zlib: end the block so far, then switch for what follows */
+		if (s->finished) {	/* zlib's deflate(Z_BLOCK) after the end */
+			strm->msg = (char *)"stream error";
+			return Z_STREAM_ERROR;
+		}
 		if (!strm->avail_out)	/* zlib's deflate(Z_BLOCK) says why */
 			strm->msg = (char *)"buffer error";
-		ret = strm->avail_out ? wdz_deflate_device(strm, s, Z_BLOCK) : Z_BUF_ERROR;
+		/* nothing since a flush that ended: zlib switches even with no room */
+		ret = !strm->avail_out && !strm->avail_in && s->last_flush > Z_NO_FLUSH ? Z_OK :
+		      strm->avail_out ? wdz_deflate_device(strm, s, Z_BLOCK) : Z_BUF_ERROR;
 		if (ret == Z_STREAM_ERROR || ret == Z_MEM_ERROR)
 			return ret;
-		if (strm->avail_in || strm->avail_out == 0)
+		if (strm->avail_in || (strm->avail_out == 0 && ret != Z_OK))
 			return Z_BUF_ERROR;
 		if (wd_comp_sess_params(s->sess, level, strategy))
 			return Z_STREAM_ERROR;
