@@ -314,12 +314,16 @@ static int wdz_begun(z_streamp strm, struct wdz_state *s)
 	return strm->total_in || strm->total_out || s->last_flush != -2;
 }
 
-/* An undecided stream that needs something only zlib does: hand it over. */
+/*
+ * A stream with no data yet (new, or reset: a device stream after
+ * deflateReset is no further on than a new one) that needs something only
+ * zlib does: hand it over.
+ */
 #define WDZ_TO_REAL_OR(strm, s, call, otherwise)				\
 	do {									\
 		if (!(s))							\
 			return wdz_real()->call;				\
-		if ((s)->path == WDZ_UNDECIDED && !wdz_begun(strm, s)) {	\
+		if (!wdz_begun(strm, s)) {					\
 			if (wdz_deflate_to_real(strm, s) != Z_OK)		\
 				return Z_MEM_ERROR;				\
 			return wdz_real()->call;				\
