@@ -326,6 +326,28 @@ static void wdz_stage_out(z_streamp strm, struct wdz_state *s)
 }
 
 /*
+ * Report n bytes of the held input consumed. The caller presents its
+ * unconsumed input from next_in on, but may present less of it than
+ * before (zlib allows any length): what it does not present now stays
+ * held, to be skipped when it comes.
+ */
+static void wdz_report_input(z_streamp strm, struct wdz_state *s, uInt n)
+{
+	if (n > strm->avail_in)
+		n = strm->avail_in;
+	strm->next_in += n;
+	strm->avail_in -= n;
+	strm->total_in += n;
+	s->held -= n;
+}
+
+/* Bytes of the caller's input the device has not taken yet. */
+static uInt wdz_new_input(z_streamp strm, const struct wdz_state *s)
+{
+	return strm->avail_in > s->held ? strm->avail_in - s->held : 0;
+}
+
+/*
  * The input the device took is reported consumed once none of its output
  * is pending, in the stage or in the device (see held in wdz.h).
  */
@@ -333,10 +355,7 @@ static void wdz_release_input(z_streamp strm, struct wdz_state *s)
 {
 	if (!s->held || s->stage_pos < s->stage_len || s->dev_more)
 		return;
-	strm->next_in += s->held;
-	strm->avail_in -= s->held;
-	strm->total_in += s->held;
-	s->held = 0;
+	wdz_report_input(strm, s, s->held);
 }
 
 /* One device step into dst (the caller's buffer or the staging buffer). */
@@ -349,7 +368,7 @@ static int wdz_inflate_step(z_streamp strm, struct wdz_state *s,
 
 	memset(req, 0, sizeof(*req));
 	req->src = src;
-	req->src_len = strm->avail_in - s->held;
+	req->src_len = wdz_new_input(strm, s);
 	/* auto: a gzip header (0x1f is no zlib header) means a crc32 check */
 	if (s->format == WD_COMP_AUTO && !strm->total_in && !s->held && req->src_len)
 		s->crc = src[0] == 0x1f;
@@ -453,7 +472,7 @@ static int wdz_inflate_device(z_streamp strm, struct wdz_state *s, int flush)
 		 * returns Z_STREAM_END on an empty stream); else a full buffer */
 		if (!strm->avail_out && out0)
 			break;
-		if ((strm->avail_in == s->held && !more) || !progress)
+		if ((!wdz_new_input(strm, s) && !more) || !progress)
 			break;
 		ret = wdz_inflate_fill(strm, s, &more, &progress);
 		if (ret != Z_OK)
@@ -558,16 +577,9 @@ static int wdz_zr_start(z_streamp strm, struct wdz_state *s)
 static void wdz_zr_consumed(z_streamp strm, struct wdz_state *s)
 {
 	size_t told = s->replay_len - s->held;	/* reported consumed */
-	uInt n;
 
-	s->replay_pos = s->replay_len - s->zr.avail_in;
-	if (s->replay_pos <= told)
-		return;
-	n = (uInt)(s->replay_pos - told);
-	strm->next_in += n;
-	strm->avail_in -= n;
-	strm->total_in += n;
-	s->held -= n;
+	if (s->replay_pos > told)
+		wdz_report_input(strm, s, (uInt)(s->replay_pos - told));
 }
 
 /*
@@ -605,13 +617,21 @@ static int wdz_inflate_replay(z_streamp strm, struct wdz_state *s, int flush,
 			      uInt in0, uInt out0)
 {
 	z_stream *zr = &s->zr;
+	size_t told, end;
 	uLong out;
 	int ret;
 
 	if (!s->zr_live && (ret = wdz_zr_start(strm, s)) != Z_OK)
 		return ret;
+	wdz_zr_consumed(strm, s);	/* what the caller did not present before */
+	/* zr reads what zlib would: kept input up to what the caller reported
+	 * consumed, and of the rest only what it presents in this call */
+	told = s->replay_len - s->held;
+	end = told + (strm->avail_in < s->held ? strm->avail_in : s->held);
+	if (end < s->replay_pos)
+		end = s->replay_pos;
 	zr->next_in = s->replay + s->replay_pos;
-	zr->avail_in = (uInt)(s->replay_len - s->replay_pos);
+	zr->avail_in = (uInt)(end - s->replay_pos);
 	zr->next_out = strm->next_out;
 	zr->avail_out = strm->avail_out;
 	out = zr->total_out;
@@ -621,20 +641,25 @@ static int wdz_inflate_replay(z_streamp strm, struct wdz_state *s, int flush,
 	strm->avail_out -= (uInt)out;
 	strm->total_out += out;
 	s->given += out;
+	s->replay_pos = end - zr->avail_in;
 	wdz_zr_consumed(strm, s);
 	if (s->format != WD_COMP_RAW)
 		strm->adler = zr->adler;
 	strm->data_type = zr->data_type;
 	if (ret == Z_MEM_ERROR)
 		return ret;
-	if (ret == Z_OK || ret == Z_BUF_ERROR) {
-		/* a full buffer, or a block boundary Z_BLOCK/Z_TREES stop at */
-		if (zr->avail_in ||
-		    ((flush == Z_BLOCK || flush == Z_TREES) && (zr->data_type & (128 | 256))))
-			return ret;
-	}
+	if (ret != Z_OK && ret != Z_BUF_ERROR && ret != Z_STREAM_END)
+		strm->msg = zr->msg;	/* zlib's verdict on the data */
+	/* kept input the caller has not presented again yet: not before it
+	 * is (an ended or failed zr says so again at each call until then) */
+	if (s->held)
+		return ret;
+	/* a full buffer, or a block boundary Z_BLOCK/Z_TREES stop at */
+	if ((ret == Z_OK || ret == Z_BUF_ERROR) &&
+	    (s->replay_pos < s->replay_len ||
+	     ((flush == Z_BLOCK || flush == Z_TREES) && (zr->data_type & (128 | 256)))))
+		return ret;
 	/* the kept input is all read (or zr ended, or judged the data) */
-	strm->msg = zr->msg;
 	if (wdz_inflate_unwrap(strm, s) != Z_OK)
 		return Z_MEM_ERROR;
 	if (ret != Z_OK && ret != Z_BUF_ERROR)
@@ -674,11 +699,18 @@ WDZ_EXPORT int inflate(z_streamp strm, int flush)
 			return wdz_real()->inflate(strm, flush);
 		}
 	}
-	if (s->finished && s->stage_pos == s->stage_len)
+	if (s->finished && s->stage_pos == s->stage_len) {
+		wdz_release_input(strm, s);	/* if it was not all presented */
 		return Z_STREAM_END;
-	if ((flush == Z_BLOCK || flush == Z_TREES) && !s->replay_lost &&
-	    !s->stage_end && !s->finished) {
-		/* block boundaries from here on: zlib's (see decide) */
+	}
+	/*
+	 * Block boundaries from here on (see decide), or a caller that
+	 * presents less of its unconsumed input than the device has taken
+	 * (zlib allows it): the output due is what zlib makes of what is
+	 * presented, so zlib's from here on.
+	 */
+	if ((((flush == Z_BLOCK || flush == Z_TREES) && !s->stage_end && !s->finished) ||
+	     strm->avail_in < s->held) && !s->replay_lost) {
 		wdz_inflate_to_replay(strm, s);
 		return wdz_inflate_replay(strm, s, flush, in0, out0);
 	}
