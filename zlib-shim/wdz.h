@@ -86,7 +86,8 @@ struct wdz_state {
 	unsigned char *dict;
 	unsigned int dict_len;
 	int last_flush;
-	int finished;			/* deflate: Z_STREAM_END returned */
+	int finished;			/* deflate: 1 Z_STREAM_END returned,
+					 * 2 Z_FINISH called (zlib's FINISH_STATE) */
 	/* inflate: output decoded ahead into the staging buffer */
 	unsigned char *stage;
 	unsigned int stage_pos, stage_len;

@@ -229,6 +229,8 @@ static int wdz_deflate_device(z_streamp strm, struct wdz_state *s, int flush)
 		s->finished = 1;
 		return Z_STREAM_END;
 	}
+	if (flush == Z_FINISH && !strm->avail_in)
+		s->finished = 2;	/* zlib's FINISH_STATE: Z_FINISH only, no input */
 	if (strm->avail_out == 0) {
 		s->last_flush = -1;	/* zlib: more output may be due */
 		return Z_OK;
@@ -262,11 +264,24 @@ WDZ_EXPORT int deflate(z_streamp strm, int flush)
 		strm->msg = (char *)"buffer error";
 		return Z_BUF_ERROR;
 	}
+	if (s->finished == 2 && strm->avail_in) {
+		/* zlib: input after Z_FINISH is refused, once the output due
+		 * (as far as it fits) is out */
+		uInt in = strm->avail_in;
+		int ret;
+
+		strm->avail_in = 0;
+		ret = wdz_deflate_device(strm, s, Z_FINISH);
+		strm->avail_in = in;
+		if (ret == Z_STREAM_ERROR || ret == Z_MEM_ERROR ||
+		    (ret == Z_OK && !strm->avail_out))
+			return ret;
+	}
 	if (s->finished && strm->avail_in) {
-		strm->msg = (char *)"buffer error";	/* input after the end */
+		strm->msg = (char *)"buffer error";	/* input after Z_FINISH */
 		return Z_BUF_ERROR;
 	}
-	if (s->finished)
+	if (s->finished == 1)
 		return Z_STREAM_END;
 	if (s->path == WDZ_UNDECIDED && !wdz_deflate_decide(strm, s, flush)) {
 		if (wdz_deflate_to_real(strm, s) != Z_OK)
@@ -283,8 +298,11 @@ WDZ_EXPORT int deflateEnd(z_streamp strm)
 
 	if (!s)
 		return wdz_real()->deflateEnd(strm);
-	/* zlib: Z_DATA_ERROR when a started stream is dropped unfinished */
-	busy = strm->total_in && !s->finished;
+	/*
+	 * zlib: Z_DATA_ERROR when a stream is dropped after a deflate() call
+	 * went through (with input or not) and before Z_FINISH was called
+	 */
+	busy = (strm->total_in || strm->total_out || s->last_flush != -2) && !s->finished;
 	wdz_state_free(strm, s);
 	return busy ? Z_DATA_ERROR : Z_OK;
 }
