@@ -18,6 +18,7 @@
  * handed to the caller strictly in order.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "wd_internal.h"
@@ -139,7 +140,9 @@ static void par_header(struct wd_comp_sess *s, struct comp_par *p)
 		static const uint8_t gz[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
 
 		memcpy(p->wrap, gz, sizeof(gz));
-		p->wrap[8] = level == 9 ? 2 : level == 1 ? 4 : 0;
+		/* XFL as zlib writes it */
+		p->wrap[8] = level == 9 ? 2 :
+			     level < 2 || s->setup.strategy >= 2 ? 4 : 0;
 		p->wrap_len = 10;
 	}
 }
@@ -198,7 +201,7 @@ void comp_par_reset(struct wd_comp_sess *s)
 	p->err = 0;
 	p->soft = 0;
 	p->offloaded = 0;
-	par_header(s, p);
+	p->wrap_len = p->wrap_pos = 0;	/* the header: at the first step */
 }
 
 /*
@@ -245,26 +248,89 @@ static int par_job_start(struct wd_comp_sess *s, struct comp_par *p,
 			 struct par_job *j)
 {
 	struct par_job *prev = p->tail ? par_at(p, p->tail - 1) : NULL;
-
-	if (par_grow_in(s, j, WD_COMP_WINDOW + PAR_FIRST_ALLOC))
-		return -ENOMEM;
+	uint32_t have = prev ? prev->dict + prev->len : 0;
 
 	j->dict = 0;
 	j->len = 0;
-	if (prev && !p->no_dict) {
-		/* prev's buffer is intact until prev is drained and reused */
-		uint32_t have = prev->dict + prev->len;
-
+	if (prev && !p->no_dict)
 		j->dict = have < WD_COMP_WINDOW ? have : WD_COMP_WINDOW;
-		memcpy(j->in, prev->in + have - j->dict, j->dict);
-	}
-	if (!prev && s->dict_len) {	/* wd_comp_sess_set_dict() */
+	if (!prev && s->dict_len)	/* wd_comp_sess_set_dict() */
 		j->dict = s->dict_len;
+	/* a short stream's only job has no history: no room for one */
+	if (par_grow_in(s, j, j->dict + PAR_FIRST_ALLOC))
+		return -ENOMEM;
+	if (prev && !p->no_dict)	/* prev's buffer is intact until reused */
+		memcpy(j->in, prev->in + have - j->dict, j->dict);
+	if (!prev && s->dict_len)
 		memcpy(j->in, s->dict, j->dict);
-	}
 	p->no_dict = 0;
 	j->state = JOB_FILLING;
 	return 0;
+}
+
+/*
+ * The zlib coder of the pieces compressed here, one per thread, kept from
+ * one piece to the next and reset (as the engine threads keep theirs): a
+ * program that compresses thousands of short streams would otherwise
+ * allocate and free zlib's state (some 270 KB at memLevel 8) for each,
+ * and the heap grows and trims around it every time (perf: page faults,
+ * brk and memset; re-measure with a loop of zlib.compress() of 100 bytes
+ * under the shim). A reset coder codes as a new one does: its stale window
+ * bytes past the input are never part of a match zlib chooses.
+ */
+struct par_coder {
+	z_stream zs;
+	int level, wb, mem, strategy;
+};
+
+static pthread_key_t par_coder_key;
+static pthread_once_t par_coder_once = PTHREAD_ONCE_INIT;
+
+static void par_coder_free(void *arg)
+{
+	struct par_coder *c = arg;
+
+	if (c) {
+		comp_zlib()->deflateEnd(&c->zs);
+		free(c);
+	}
+}
+
+static void par_coder_key_make(void)
+{
+	pthread_key_create(&par_coder_key, par_coder_free);
+}
+
+/* This thread's coder for the setting, ready for a new raw stream. */
+static z_stream *par_coder(const struct comp_zlib *z, int level, int wb, int mem,
+			   int strategy)
+{
+	struct par_coder *c;
+
+	pthread_once(&par_coder_once, par_coder_key_make);
+	c = pthread_getspecific(par_coder_key);
+	if (c && c->level == level && c->wb == wb && c->mem == mem &&
+	    c->strategy == strategy && z->deflateReset(&c->zs) == Z_OK)
+		return &c->zs;
+	if (c)
+		z->deflateEnd(&c->zs);
+	else
+		c = malloc(sizeof(*c));
+	pthread_setspecific(par_coder_key, NULL);
+	if (!c)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	if (z->deflateInit2_(&c->zs, level, Z_DEFLATED, -wb, mem, strategy,
+			     ZLIB_VERSION, (int)sizeof(c->zs)) != Z_OK) {
+		free(c);
+		return NULL;
+	}
+	c->level = level;
+	c->wb = wb;
+	c->mem = mem;
+	c->strategy = strategy;
+	pthread_setspecific(par_coder_key, c);
+	return &c->zs;
 }
 
 /*
@@ -278,29 +344,29 @@ static void par_job_soft(struct wd_comp_sess *s, struct par_job *j)
 	const struct comp_zlib *z = comp_zlib();
 	int level = s->setup.level < 0 ? 6 : s->setup.level;
 	int wb = s->setup.window_bits ? s->setup.window_bits : 15;
-	z_stream zs;
+	z_stream *zs;
 	int ret;
 
-	memset(&zs, 0, sizeof(zs));
 	j->state = JOB_DONE;
 	j->slot = NULL;
 	j->status = -ENOMEM;
-	if (par_grow_out(j) || !z || z->deflateInit2_(&zs, level, Z_DEFLATED, -(wb < 9 ? 9 : wb),
-				   s->setup.mem_level ? s->setup.mem_level : 8,
-				   s->setup.strategy, ZLIB_VERSION, (int)sizeof(zs)) != Z_OK)
+	if (par_grow_out(j) || !z)
+		return;
+	zs = par_coder(z, level, wb < 9 ? 9 : wb, s->setup.mem_level ? s->setup.mem_level : 8,
+		       s->setup.strategy);
+	if (!zs)
 		return;
 	if (j->dict)
-		z->deflateSetDictionary(&zs, j->in, j->dict);
-	zs.next_in = j->in + j->dict;
-	zs.avail_in = j->len;
-	zs.next_out = j->out;
-	zs.avail_out = j->out_cap;
-	ret = z->deflate(&zs, j->flush);
-	j->out_len = j->out_cap - zs.avail_out;
+		z->deflateSetDictionary(zs, j->in, j->dict);
+	zs->next_in = j->in + j->dict;
+	zs->avail_in = j->len;
+	zs->next_out = j->out;
+	zs->avail_out = j->out_cap;
+	ret = z->deflate(zs, j->flush);
+	j->out_len = j->out_cap - zs->avail_out;
 	j->out_pos = 0;
-	j->status = zs.avail_in || (j->flush == WD_COMP_FINISH && ret != Z_STREAM_END) ?
+	j->status = zs->avail_in || (j->flush == WD_COMP_FINISH && ret != Z_STREAM_END) ?
 		    -ENOSPC : 0;
-	z->deflateEnd(&zs);
 	wd_alg_stats_add("deflate", WD_ALG_FALLBACK, 1);
 }
 
@@ -640,7 +706,11 @@ int comp_par_stream(struct wd_comp_sess *s, struct wd_comp_req *req)
 
 	req->consumed = req->produced = 0;
 	req->end = req->more = 0;
-	p->header_done = 1;
+	if (!p->header_done) {
+		/* as zlib: with the level of the first call (deflateParams) */
+		par_header(s, p);
+		p->header_done = 1;
+	}
 	if (p->finishing && req->src_len)
 		return req->status = -EINVAL;	/* no input after FINISH */
 	for (;;) {
