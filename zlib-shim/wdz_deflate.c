@@ -2,12 +2,17 @@
 /*
  * wdz_deflate.c - the deflate half of the zlib ABI.
  *
- * A stream starts undecided. Its first deflate() call with work picks the
- * path: WarpDrive (a parallel wd_comp session: the input is cut in chunks
- * compressed on several engines) or the real zlib, for tiny one-call
- * streams and for everything the device does not do (zlib/gzip-format
- * dictionaries, deflatePrime, deflateTune, custom gzip headers ...). The
- * return codes and the avail/total bookkeeping follow zlib's rules.
+ * A stream starts undecided, with its parallel wd_comp session already
+ * made (the input is cut in chunks compressed on several engines; short
+ * pieces are coded in the library). Its first deflate() call takes that
+ * path; what the device does not do (zlib/gzip-format dictionaries,
+ * deflatePrime, deflateTune, custom gzip headers ...), asked for before
+ * that, hands the stream to the real zlib instead. Nothing else decides:
+ * in particular not the size of the first call, so the bytes out depend on
+ * the parameters, the data and the flush points only, never on how the
+ * input was split into calls (DESIGN.md, invariant 4; doc/compression.md,
+ * "What the output depends on"). The return codes and the avail/total
+ * bookkeeping follow zlib's rules.
  */
 #include <errno.h>
 #include <string.h>
@@ -56,6 +61,8 @@ static void wdz_deflate_reset_fields(z_streamp strm, struct wdz_state *s)
 	s->dict_len = 0;
 }
 
+static int wdz_deflate_sess_open(struct wdz_state *s);
+
 WDZ_EXPORT int deflateInit2_(z_streamp strm, int level, int method, int windowBits,
 			     int memLevel, int strategy, const char *version,
 			     int stream_size)
@@ -91,6 +98,13 @@ WDZ_EXPORT int deflateInit2_(z_streamp strm, int level, int method, int windowBi
 		s->wb = 9;	/* as zlib: a 256-byte window is not supported */
 	strm->state = (struct internal_state *)s;
 	wdz_deflate_reset_fields(strm, s);
+	/*
+	 * The session now, with the parameters of the init: its chunk size
+	 * follows the level, and must not depend on whether a deflateParams()
+	 * came before or after an (empty) first deflate() call. Without
+	 * memory for it now, the first deflate() call tries again.
+	 */
+	wdz_deflate_sess_open(s);
 	return Z_OK;
 }
 
@@ -140,7 +154,7 @@ int wdz_deflate_to_real(z_streamp strm, struct wdz_state *s)
 	return ret;
 }
 
-static int wdz_deflate_open(struct wdz_state *s)
+static int wdz_deflate_sess_open(struct wdz_state *s)
 {
 	const struct wdz_config *c = wdz_config();
 	struct wd_comp_setup st = {
@@ -153,8 +167,11 @@ static int wdz_deflate_open(struct wdz_state *s)
 		.parallel = c->parallel,
 		.chunk_size = c->chunk,
 	};
-	int ret = wdz_no_device[0][s->format] ? -ENODEV : wd_comp_sess_alloc(&s->sess, &st);
+	int ret;
 
+	if (s->sess)
+		return 0;
+	ret = wdz_no_device[0][s->format] ? -ENODEV : wd_comp_sess_alloc(&s->sess, &st);
 	if (ret == 0 && s->dict_len)
 		ret = wd_comp_sess_set_dict(s->sess, s->dict, s->dict_len);
 	if (ret) {
@@ -166,19 +183,23 @@ static int wdz_deflate_open(struct wdz_state *s)
 		s->sess = NULL;
 		return ret;
 	}
-	s->path = WDZ_DEVICE;
 	return 0;
 }
 
-/* First call with work: device or zlib? 1 = device, 0 = zlib now. */
-static int wdz_deflate_decide(z_streamp strm, struct wdz_state *s, int flush)
+/*
+ * The first deflate() call: the session's path, or zlib's when there is
+ * no session (no memory for one). 1 = device, 0 = zlib now. The size of
+ * the call does not matter: a short stream's pieces are coded with zlib
+ * in the library (WD_COMP_INLINE_MAX) and cost no queue; deciding here by
+ * the first call's avail_in, as the shim once did, made compress() and a
+ * stream fed in pieces give different bytes for the same input.
+ */
+static int wdz_deflate_decide(struct wdz_state *s)
 {
-	const struct wdz_config *c = wdz_config();
-
-	if (c->mode != WDZ_FORCE && flush != Z_NO_FLUSH &&
-	    strm->avail_in < c->min_deflate)
-		return 0;	/* a small one-call stream: not worth a queue */
-	return wdz_deflate_open(s) == 0;
+	if (wdz_deflate_sess_open(s))
+		return 0;
+	s->path = WDZ_DEVICE;
+	return 1;
 }
 
 /*
@@ -283,7 +304,7 @@ WDZ_EXPORT int deflate(z_streamp strm, int flush)
 	}
 	if (s->finished == 1)
 		return Z_STREAM_END;
-	if (s->path == WDZ_UNDECIDED && !wdz_deflate_decide(strm, s, flush)) {
+	if (s->path == WDZ_UNDECIDED && !wdz_deflate_decide(s)) {
 		if (wdz_deflate_to_real(strm, s) != Z_OK)
 			return Z_MEM_ERROR;
 		return wdz_real()->deflate(strm, flush);
