@@ -147,5 +147,14 @@ void wdz_count_fallback(int inflate);
 /* wdz_deflate.c / wdz_inflate.c */
 int wdz_deflate_to_real(z_streamp strm, struct wdz_state *s);
 int wdz_inflate_to_real(z_streamp strm, struct wdz_state *s);
+void wdz_inflate_release(z_streamp strm, struct wdz_state *s);
+void wdz_report_input(z_streamp strm, struct wdz_state *s, uInt n);
+
+/* wdz_redo.c: inflate streams redone in zlib from the input they keep */
+void wdz_replay_keep(z_streamp strm, struct wdz_state *s, const Bytef *in, size_t n);
+void wdz_zr_end(struct wdz_state *s);
+void wdz_inflate_to_replay(z_streamp strm, struct wdz_state *s);
+int wdz_inflate_replay(z_streamp strm, struct wdz_state *s, int flush, uInt in0,
+		       uInt out0);
 
 #endif /* WDZ_H */
