@@ -378,16 +378,23 @@ WDZ_EXPORT int deflateSetDictionary(z_streamp strm, const Bytef *dictionary,
 	if (s && !dictionary)
 		return Z_STREAM_ERROR;
 	if (s && s->format == WD_COMP_RAW && !wdz_begun(strm, s)) {
-		/* raw priming is done by the device (pigz relies on it) */
+		/*
+		 * raw priming is done by the device (pigz relies on it); zlib
+		 * appends each dictionary to its window, so a second one (or an
+		 * empty one) adds to the first: the last 32 KiB of them all
+		 */
 		unsigned int n = dictLength > WD_COMP_WINDOW ? WD_COMP_WINDOW : dictLength;
+		unsigned int keep = s->dict_len < WD_COMP_WINDOW - n ? s->dict_len :
+				    WD_COMP_WINDOW - n;
 
 		if (!s->dict)
 			s->dict = wdz_alloc(strm, WD_COMP_WINDOW);
 		if (!s->dict)
 			return Z_MEM_ERROR;
-		memcpy(s->dict, dictionary + dictLength - n, n);
-		s->dict_len = n;
-		if (s->sess && wd_comp_sess_set_dict(s->sess, s->dict, n))
+		memmove(s->dict, s->dict + s->dict_len - keep, keep);
+		memcpy(s->dict + keep, dictionary + dictLength - n, n);
+		s->dict_len = keep + n;
+		if (s->sess && wd_comp_sess_set_dict(s->sess, s->dict, s->dict_len))
 			return Z_STREAM_ERROR;
 		return Z_OK;
 	}
