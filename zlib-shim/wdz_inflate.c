@@ -430,8 +430,10 @@ WDZ_EXPORT int inflate(z_streamp strm, int flush)
 	if (s->path == WDZ_REPLAY)
 		return wdz_inflate_replay(strm, s, flush, in0, out0);
 	if (s->path == WDZ_UNDECIDED) {
-		if (!strm->avail_in)
+		if (!strm->avail_in) {
+			strm->data_type = 0;	/* zlib's, before any bit */
 			return Z_BUF_ERROR;	/* nothing to look at yet */
+		}
 		if (!wdz_inflate_decide(strm, s, flush)) {
 			if (wdz_inflate_to_real(strm, s) != Z_OK)
 				return Z_MEM_ERROR;

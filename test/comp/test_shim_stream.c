@@ -33,7 +33,7 @@
 #include "comp_data.h"
 
 #define FUNCS \
-	X(inflateInit2_) X(inflate) X(inflateEnd) X(inflateCopy) \
+	X(inflateInit2_) X(inflate) X(inflateEnd) X(inflateCopy) X(inflateReset) \
 	X(deflateInit2_) X(deflate) X(deflateEnd) X(deflateCopy) \
 	X(deflateSetDictionary) \
 	X(gzopen) X(gzbuffer) X(gzread) X(gzgets) X(gzgetc_) X(gzungetc) \
@@ -344,6 +344,52 @@ static void test_inflate_shapes(void)
 		bad = runs = 0;
 	}
 	free(comp);
+}
+
+/*
+ * A stream read to its end, copied; the copy reset and called with no
+ * input, then read again: zlib's codes and data_type.
+ */
+static void test_reset_empty_call(void)
+{
+	size_t cap = 300000, len;
+	uint8_t *comp = malloc(cap), *out = malloc(cap);
+	const struct zf *z[2] = { &shim, &real };
+	int ret[2][3], dt[2][3], k;
+
+	len = make_stream(31, 200000, 0, comp, cap);
+	for (k = 0; k < 2; k++) {
+		z_stream zs = { 0 }, cp;
+
+		z[k]->inflateInit2_(&zs, 31, ZLIB_VERSION, (int)sizeof(zs));
+		zs.next_in = comp;
+		zs.avail_in = (uInt)len;
+		zs.next_out = out;
+		zs.avail_out = (uInt)cap;
+		ret[k][0] = z[k]->inflate(&zs, Z_NO_FLUSH);
+		dt[k][0] = zs.data_type;
+		z[k]->inflateCopy(&cp, &zs);
+		z[k]->inflateReset(&cp);
+		cp.avail_in = 0;
+		ret[k][1] = z[k]->inflate(&cp, Z_NO_FLUSH);
+		dt[k][1] = cp.data_type;
+		cp.next_in = comp;
+		cp.avail_in = (uInt)len;
+		cp.next_out = out;
+		cp.avail_out = (uInt)cap;
+		ret[k][2] = z[k]->inflate(&cp, Z_NO_FLUSH);
+		dt[k][2] = cp.total_out == 200000 && !memcmp(out, corpus, 200000) ?
+			   cp.data_type : -1;
+		z[k]->inflateEnd(&cp);
+		z[k]->inflateEnd(&zs);
+	}
+	ok(!memcmp(ret[0], ret[1], sizeof(ret[0])) && !memcmp(dt[0], dt[1], sizeof(dt[0])),
+	   "to the end, copied, the copy reset, a call with no input, read again: codes "
+	   "%d %d %d, data_type %d %d %d (zlib: %d %d %d, %d %d %d)", ret[0][0], ret[0][1],
+	   ret[0][2], dt[0][0], dt[0][1], dt[0][2], ret[1][0], ret[1][1], ret[1][2],
+	   dt[1][0], dt[1][1], dt[1][2]);
+	free(comp);
+	free(out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -958,6 +1004,7 @@ int main(int argc, char **argv)
 	TIMED(test_gzread_shapes());
 	TIMED(test_gz_calls());
 	TIMED(test_inflate_shapes());
+	test_reset_empty_call();
 	TIMED(inflate_copies("on the device"));
 	TIMED(test_deflate_copies());
 	TIMED(test_copy_faults(argv[0]));
