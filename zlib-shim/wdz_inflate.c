@@ -224,8 +224,9 @@ static void wdz_out(z_streamp strm, struct wdz_state *s, const unsigned char *p,
  */
 static void wdz_stage_out(z_streamp strm, struct wdz_state *s)
 {
-	const unsigned char *p = s->stage + s->stage_pos;
 	unsigned int n = s->stage_len - s->stage_pos;
+	/* no arithmetic on a stage not yet allocated (NULL + 0 is undefined) */
+	const unsigned char *p = n ? s->stage + s->stage_pos : NULL;
 	const struct wdz_real *r;
 
 	if (n > strm->avail_out)
