@@ -16,7 +16,8 @@
  * and compress2() (zlib's own code, whose deflate calls come back to the
  * shim) against a stream; explicit flushes of every kind at fixed
  * offsets; deflateParams() and deflatePrime() mid-stream; a raw
- * dictionary or deflatePrime() before the data; and, in children (the
+ * dictionary or deflatePrime() before the data; a sync flush whose output
+ * just fits, then more input; and, in children (the
  * knobs are read once), WD_ZLIB=force and other numbers of lanes and
  * engines against this process's default mode.
  *
@@ -509,6 +510,68 @@ static void test_compress(void)
 }
 
 /*
+ * data1, a sync flush, data2, a sync flush, the end; the first flush into
+ * exactly the room its output needs (exact = 1) or plenty. zlib's flush is
+ * complete when it returns with the output just fitting: the caller may go
+ * on with new input instead of calling again. Its length, or 0.
+ */
+static size_t exact_fill_stream(int level, size_t len1, size_t len2, size_t room1,
+				uint8_t *out, size_t *flush_end)
+{
+	z_stream zs = { 0 };
+	int ret;
+
+	if (deflateInit(&zs, level) != Z_OK)
+		return 0;
+	zs.next_in = corpus;
+	zs.avail_in = (uInt)len1;
+	zs.next_out = out;
+	zs.avail_out = (uInt)(room1 ? room1 : out_cap);
+	ret = deflate(&zs, Z_SYNC_FLUSH);
+	*flush_end = zs.total_out;
+	if (ret != Z_OK || zs.avail_in)
+		goto bad;
+	zs.avail_in = (uInt)len2;
+	zs.next_out = out + zs.total_out;
+	zs.avail_out = (uInt)(out_cap - zs.total_out);
+	if (deflate(&zs, Z_NO_FLUSH) != Z_OK || deflate(&zs, Z_SYNC_FLUSH) != Z_OK ||
+	    deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		goto bad;
+	deflateEnd(&zs);
+	return zs.total_out;
+bad:
+	deflateEnd(&zs);
+	return 0;
+}
+
+static void test_exact_fill(void)
+{
+	static const size_t lens[] = { 3000, 30000, 600000 };
+	int bad = 0, streams = 0, level;
+	size_t i;
+
+	for (level = 1; level <= 9; level += 5)
+		for (i = 0; i < 3; i++) {
+			struct job j = plain_job(level, 15, 8, Z_DEFAULT_STRATEGY,
+						 lens[i] + 20000);
+			size_t end1, end2, n1, n2;
+
+			n1 = exact_fill_stream(level, lens[i], 20000, 0, out_ref, &end1);
+			n2 = exact_fill_stream(level, lens[i], 20000, end1, out_try, &end2);
+			streams++;
+			if (!n1 || n2 != n1 || end2 != end1 || memcmp(out_ref, out_try, n1) ||
+			    !inflates_back(&j, corpus, out_try, n2)) {
+				bad++;
+				diag("level %d, %zu + 20000 bytes: %zu bytes (first flush to %zu), "
+				     "with plenty of room %zu (%zu)", level, lens[i], n2, end2,
+				     n1, end1);
+			}
+		}
+	ok(bad == 0, "a sync flush that just fits, then more input: %d of %d streams as "
+	   "with room to spare", streams - bad, streams);
+}
+
+/*
  * The large and flushed streams in a child with other knobs (read once
  * per process, at the first zlib call): the hash of their bytes, 0 when
  * the child failed.
@@ -572,6 +635,7 @@ int main(void)
 	test_settings();
 	test_compress();
 	test_before_data();
+	test_exact_fill();
 	test_large(&h);
 	test_events(&h);
 	ok(hf == h, "WD_ZLIB=force: the same bytes as the default mode (auto)");
