@@ -5,7 +5,10 @@
  * end of input, or trailing zeros/garbage. Errors take gzip's paths: a
  * truncated or corrupt stream aborts the run (no partial output is kept),
  * a CRC or length mismatch aborts too except under -t, which goes on with
- * the next file.
+ * the next file. The other formats gzip reads (formats.h) are members
+ * too: a pack stream may be followed by more members; after compress
+ * (.Z) data or a zip entry, as after data that -cdf copies through,
+ * nothing more is read.
  */
 #include "config.h"
 
@@ -17,12 +20,15 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "formats.h"
 #include "gzheader.h"
 #include "inbuf.h"
+#include "tablecheck.h"
 #include "wdgzip.h"
 
 #define IN_SIZE		(2u << 20)
 #define OUT_SIZE	(8u << 20)
+#define GZIP_INBUF	(256 << 10)	/* gzip 1.12's input buffer */
 
 static struct inbuf in;
 static int in_seekable;		/* a device error is redone with lseek */
@@ -176,12 +182,52 @@ static void restart_member(struct gz_file *f, struct member *m, int64_t start)
 		no_memory();
 }
 
-/* The input ended inside the deflate data: as gzip, hand out what was
- * decoded, then fail. */
-static void truncated(struct gz_file *f, struct member *m, size_t olen)
+void dec_corrupt(struct gz_file *f, const char *msg)
 {
+	writer_wait();
+	fprintf(stderr, "\n%s: %s: %s\n", program_name, f->ifname, msg);
+	abort_gzip();
+}
+
+/* Where the member's deflate data, which began at start, can be read
+ * again: from the file, or from the buffer while it still holds all of
+ * it. 0, or -1 when it cannot. */
+static int cut_source(struct table_source *s, int64_t start)
+{
+	s->fd = in.fd;
+	s->mem = NULL;
+	s->start = start;
+	s->end = in.total;
+	if (in_seekable)
+		return 0;
+	s->mem_start = in.total - (int64_t)in.len;
+	if (start < s->mem_start)
+		return -1;
+	s->mem = in.buf;
+	return 0;
+}
+
+static void emit_output(void *arg, const uint8_t *p, size_t n)
+{
+	dec_output(arg, p, n);
+}
+
+/* The input ended inside the deflate data: as gzip, hand out what was
+ * decoded, then fail (unless gzip would have failed earlier on a bad
+ * table: then with its message, as for any corrupt data). The device may
+ * have kept back the last bytes it decoded: zlib decodes them again. */
+static void truncated(struct gz_file *f, struct member *m, size_t olen,
+		      int64_t start)
+{
+	struct table_source s;
+	int have = cut_source(&s, start) == 0;
+
+	if (have && deflate_bad_table(&s))
+		dec_corrupt(f, "invalid compressed data--format violated");
 	deliver(f, m, outbuf, olen);
 	writer_wait();
+	if (have && inflater_on_device(inf))
+		deflate_cut_tail(&s, m->len, emit_output, f);
 	read_error(f->ifname, 0);
 }
 
@@ -199,16 +245,12 @@ static void inflate_data(struct gz_file *f, struct member *m)
 		/* after a full buffer the decoder may hold more output: let it
 		 * flush it before deciding that the input is too short */
 		if (in.pos == in.len && !full && inbuf_fill(&in) == 0)
-			truncated(f, m, olen);
+			truncated(f, m, olen, start);
 		ret = inflater_step(inf, in.buf + in.pos, in.len - in.pos,
 				    outbuf + olen, OUT_SIZE - olen, &used, &made,
 				    &end);
-		if (ret == CODEC_DATA_ERROR) {
-			writer_wait();
-			fprintf(stderr, "\n%s: %s: invalid compressed data--format violated\n",
-				program_name, f->ifname);
-			abort_gzip();
-		}
+		if (ret == CODEC_DATA_ERROR)
+			dec_corrupt(f, "invalid compressed data--format violated");
 		if (ret == CODEC_DEVICE_ERROR) {
 			deliver(f, m, outbuf, olen);
 			writer_wait();
@@ -229,9 +271,41 @@ static void inflate_data(struct gz_file *f, struct member *m)
 		/* no progress with input left: it must be incomplete */
 		if (!used && !made && !end && in.pos < in.len &&
 		    inbuf_fill(&in) == 0)
-			truncated(f, m, olen);
+			truncated(f, m, olen, start);
 	}
 	inbuf_record_stop(&in);
+}
+
+static void inflate_setup(void)
+{
+	if (!inf && !(inf = inflater_new()))
+		no_memory();
+	if (!outbufs[0]) {
+		outbufs[0] = malloc(OUT_SIZE);
+		outbufs[1] = malloc(OUT_SIZE);
+		if (!outbufs[0] || !outbufs[1])
+			no_memory();
+		outbuf = outbufs[0];
+	}
+}
+
+uint32_t dec_inflate(struct gz_file *f, uint64_t *len)
+{
+	struct member m = { 0, 0, 0 };
+
+	inflate_setup();
+	inflate_data(f, &m);
+	writer_wait();
+	*len = m.len;
+	return m.crc;
+}
+
+void dec_output(struct gz_file *f, const uint8_t *p, size_t n)
+{
+	writer_wait();
+	f->bytes_out += (int64_t)n;
+	if (!opt.test)
+		write_all(f->ofd, p, n, f->ofname);
 }
 
 static int inflate_member(struct gz_file *f)
@@ -277,24 +351,35 @@ static int copy_through(struct gz_file *f)
 	return EXIT_OK;
 }
 
+/* The member gz_get_method() found; *last: nothing is read after it. */
+static int decode_member(struct gz_file *f, int *last)
+{
+	*last = 1;
+	switch (method) {
+	case GZ_DEFLATED:
+		*last = 0;
+		inflate_setup();
+		return inflate_member(f);
+	case GZ_PACKED:
+		*last = 0;
+		return unpack(&in, f);
+	case GZ_LZW:
+		return unlzw(&in, f);
+	case GZ_ZIP_STORED:
+	case GZ_ZIP_DEFLATED:
+		return unzip(&in, f, method);
+	default:
+		return copy_through(f);
+	}
+}
+
 int decompress_file(struct gz_file *f)
 {
-	int ret = EXIT_OK;
+	int ret, last;
 
-	if (method == GZ_COPY)
-		return copy_through(f);
-	if (!inf && !(inf = inflater_new()))
-		no_memory();
-	if (!outbufs[0]) {
-		outbufs[0] = malloc(OUT_SIZE);
-		outbufs[1] = malloc(OUT_SIZE);
-		if (!outbufs[0] || !outbufs[1])
-			no_memory();
-		outbuf = outbufs[0];
-	}
 	for (;;) {
-		ret = inflate_member(f);
-		if (ret != EXIT_OK || input_eof())
+		ret = decode_member(f, &last);
+		if (ret != EXIT_OK || last || input_eof())
 			break;
 		method = gz_get_method(&in, f, ++part);
 		if (method == GZ_NOT_GZIP)
@@ -304,6 +389,15 @@ int decompress_file(struct gz_file *f)
 		f->bytes_out = 0;	/* gzip reports the last member */
 	}
 	f->bytes_in = in.total;
+	if (method == GZ_ZIP_STORED || method == GZ_ZIP_DEFLATED) {
+		/* gzip stops reading after the entry: it has read whole
+		 * buffers of GZIP_INBUF up to there, which -l shows */
+		int64_t seen = (inbuf_offset(&in) + GZIP_INBUF - 1) /
+			       GZIP_INBUF * GZIP_INBUF;
+
+		if (seen < f->bytes_in)
+			f->bytes_in = seen;
+	}
 	return ret;
 }
 

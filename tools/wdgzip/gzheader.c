@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "formats.h"
 #include "gzheader.h"
 
 #define FL_HCRC		0x02
@@ -197,17 +198,26 @@ int gz_get_method(struct inbuf *in, struct gz_file *f, int part)
 		}
 		return gz_header_fields(in, f, part, m[3], hcrc);
 	}
-	if (part == 1 && opt.force && opt.to_stdout && !opt.list) {
-		/* zcat -f: not compressed, pass it through unchanged */
-		uint8_t b[2];
-		size_t n = 0;
+	if (c0 == 'P' && c1 == 'K' && part == 1 && inbuf_offset(in) == 2 &&
+	    inbuf_peek(in, 0) == 3 && inbuf_peek(in, 1) == 4)
+		return zip_check(in, f);
+	if (c0 == 0x1f && c1 == 0x1e)
+		return GZ_PACKED;
+	if (c0 == 0x1f && c1 == 0x9d)
+		return GZ_LZW;
+	if (opt.force && opt.to_stdout && !opt.list) {
+		/* zcat -f: not compressed, pass it through unchanged; after a
+		 * member too, trailing zeros included (gzip -cdf does). The
+		 * second byte goes back to the buffer, where it still is, to
+		 * be copied with the rest (so bytes_out counts as gzip's). */
+		if (c0 >= 0) {
+			uint8_t b = (uint8_t)c0;
 
-		if (c0 >= 0)
-			b[n++] = (uint8_t)c0;
+			write_all(f->ofd, &b, 1, f->ofname);
+			f->bytes_out++;
+		}
 		if (c1 >= 0)
-			b[n++] = (uint8_t)c1;
-		write_all(f->ofd, b, n, f->ofname);
-		f->bytes_out += (int64_t)n;
+			in->pos--;
 		return GZ_COPY;
 	}
 	if (part == 1) {

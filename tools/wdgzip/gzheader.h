@@ -15,7 +15,12 @@
 
 #define GZ_DEFLATED	8
 
-/* get_method() results besides GZ_DEFLATED. */
+/* get_method() results besides GZ_DEFLATED (a gzip member). The numbers
+ * of the other formats are gzip's, for -l: 1 compr, 2 pack. */
+#define GZ_LZW		1	/* compress(1) .Z data (unlzw.c) */
+#define GZ_PACKED	2	/* pack(1) .z data (unpack.c) */
+#define GZ_ZIP_STORED	10	/* first entry of a zip file (unzip.c) */
+#define GZ_ZIP_DEFLATED	11
 #define GZ_COPY		100	/* -cf on non-gzip data: copy it through */
 #define GZ_NOT_GZIP	(-1)	/* error reported */
 #define GZ_GARBAGE	(-2)	/* trailing garbage: warning reported */
@@ -31,7 +36,8 @@ size_t gz_header(uint8_t *buf, const char *name, uint32_t mtime, int level);
 void gz_trailer(uint8_t *buf, uint32_t crc, uint64_t len);
 
 /*
- * Read the next member's header from in. part is the member number
+ * Read the next member's header from in (or, for the other formats, only
+ * their magic bytes; a zip file's local header too). part is the member number
  * (1 = first). May replace the base name of f->ofname by the stored name
  * (-N) and f->mtime by the stored mtime.
  */

@@ -67,7 +67,9 @@ size_t inbuf_fill(struct inbuf *in)
 
 	if (in->eof)
 		return 0;
-	if (in->pos) {
+	/* the bytes already read stay in the buffer while it has room: a
+	 * stream cut short is looked at again (tablecheck.c) */
+	if (in->pos && in->len > in->cap / 2) {
 		memmove(in->buf, in->buf + in->pos, in->len - in->pos);
 		in->len -= in->pos;
 		in->pos = 0;
@@ -101,6 +103,14 @@ int inbuf_try_byte(struct inbuf *in)
 	if (in->pos == in->len && inbuf_fill(in) == 0)
 		return -1;
 	return in->buf[in->pos++];
+}
+
+int inbuf_peek(struct inbuf *in, size_t k)
+{
+	while (in->len - in->pos <= k)
+		if (inbuf_fill(in) == 0)
+			return -1;
+	return in->buf[in->pos + k];
 }
 
 uint8_t inbuf_byte(struct inbuf *in)

@@ -37,6 +37,9 @@ void inbuf_free(struct inbuf *in);
 size_t inbuf_fill(struct inbuf *in);
 /* Next byte, or -1 at end of input. */
 int inbuf_try_byte(struct inbuf *in);
+/* The byte k places after the next one (0: the next), not consumed, or
+ * -1 when the input ends first (k < cap). */
+int inbuf_peek(struct inbuf *in, size_t k);
 /* Next byte; the end of input is fatal ("unexpected end of file"). */
 uint8_t inbuf_byte(struct inbuf *in);
 /* Bytes consumed so far (read minus still buffered). */

@@ -46,6 +46,21 @@ void list_totals(void)
 	printf(" (totals)\n");
 }
 
+/* gzip's names of the methods, for -lv. */
+static const char *method_name(int m)
+{
+	switch (m) {
+	case GZ_LZW:
+		return "compr";
+	case GZ_PACKED:
+		return "pack ";
+	case GZ_ZIP_STORED:
+		return "store";
+	default:
+		return "defla";
+	}
+}
+
 void list_file(struct gz_file *f)
 {
 	static const char month[][4] = { "Jan", "Feb", "Mar", "Apr", "May",
@@ -65,7 +80,12 @@ void list_file(struct gz_file *f)
 		time_t t = f->mtime.tv_sec;
 		struct tm *tm = localtime(&t);
 
-		printf("%5s %08lx ", "defla", (unsigned long)f->list_crc);
+		/* gzip shows the CRC of a gzip member only; for the others
+		 * its "unknown", ~0 in an unsigned long */
+		if (m == GZ_DEFLATED)
+			printf("%5s %08lx ", "defla", (unsigned long)f->list_crc);
+		else
+			printf("%5s %08lx ", method_name(m), ~0ul);
 		if (tm)
 			printf("%s%3d %02d:%02d ", month[tm->tm_mon],
 			       tm->tm_mday, tm->tm_hour, tm->tm_min);

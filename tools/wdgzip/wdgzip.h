@@ -17,6 +17,10 @@
  *   rsync.c       content-defined cut points (--rsyncable)
  *   replay.c      a copy of the input a device error may need again
  *   decompress.c  decompression driver (members, trailer, trailing data)
+ *   tablecheck.c  gzip's verdict on a bad table in a stream cut short
+ *   unlzw.c       compress(1) .Z input (formats.h)
+ *   unpack.c      pack(1) .z input
+ *   unzip.c       the first entry of a .zip file
  *   list.c        the -l table
  *   codec_*.c     deflate/inflate engines behind codec.h
  */
