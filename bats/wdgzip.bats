@@ -186,6 +186,23 @@ rc() { cat "$T/w.rc"; }
 	run wdgzip -L
 	[ "$status" -eq 0 ]
 }
+@test "run as gzip, --version ends its first line with gzip's version" {
+	local bin="$top_builddir/tools/wdgzip/.libs/wdgzip"
+	[ -x "$bin" ] || skip "no $bin to run under another name (static build?)"
+	mkdir -p "$T/bin"
+	ln -s "$bin" "$T/bin/gzip"
+	ln -s "$bin" "$T/bin/zcat"
+	export LD_LIBRARY_PATH="$top_builddir/libwd/.libs"
+	run "$T/bin/gzip" --version
+	[ "$status" -eq 0 ]
+	# what gzip's tests/help-version and version-sniffing scripts read
+	[ "$(echo "$output" | sed -n '1s/.* //p;q')" = 1.12 ]
+	[[ "${lines[0]}" == "gzip (warpdrive wdgzip "*") 1.12" ]]
+	run "$T/bin/zcat" -V
+	[[ "${lines[0]}" == "zcat (warpdrive wdgzip "*") 1.12" ]]
+	run wdgzip --version
+	[[ "${lines[0]}" != *1.12 ]]
+}
 @test "--synchronous and --rsyncable are accepted" {
 	both --synchronous b
 	both --rsyncable -c b

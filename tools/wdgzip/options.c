@@ -106,9 +106,30 @@ static void help(void)
 "Report bugs to the WarpDrive project.\n", stdout);
 }
 
+/* The version of GNU gzip whose interface wdgzip implements. */
+#define GZIP_COMPAT_VERSION "1.12"
+
+/*
+ * The first line of -V and -L. Under its own names wdgzip gives its own
+ * version. Run as gzip (gunzip, zcat ...: put where gzip was), the last
+ * word is the gzip version it behaves as, because that is what scripts
+ * read to learn which options the installed gzip has (-k came in 1.6,
+ * --synchronous in 1.7 ...), gzip's own test suite among them; the words
+ * before it say that this is wdgzip, not GNU gzip.
+ */
+static void version_line(void)
+{
+	if (strncmp(program_name, "wd", 2) == 0)
+		printf("%s (%s) %s\n", program_name, PACKAGE_NAME,
+		       PACKAGE_VERSION);
+	else
+		printf("%s (%s wdgzip %s) %s\n", program_name, PACKAGE_NAME,
+		       PACKAGE_VERSION, GZIP_COMPAT_VERSION);
+}
+
 static void license(void)
 {
-	printf("%s (%s) %s\n", program_name, PACKAGE_NAME, PACKAGE_VERSION);
+	version_line();
 	fputs(
 "Copyright (C) 2026 the WarpDrive authors.\n"
 "This is free software, distributed under the MIT license.\n"
@@ -118,8 +139,8 @@ static void license(void)
 static void version(void)
 {
 	license();
-	fputs("\nA gzip-compatible command line on WarpDrive's wd_comp.\n",
-	      stdout);
+	fputs("\nA gzip-compatible command line on WarpDrive's wd_comp,\n"
+	      "with the interface of GNU gzip " GZIP_COMPAT_VERSION ".\n", stdout);
 }
 
 /*
