@@ -579,14 +579,57 @@ WDZ_EXPORT int inflatePrime(z_streamp strm, int bits, int value)
 	WDZ_INF_TO_REAL_OR(strm, s, inflatePrime(strm, bits, value), Z_STREAM_ERROR);
 }
 
+/*
+ * A device stream that inflateSync() hands to a new zlib stream. zlib's
+ * own stream keeps adler and data_type when no flush point is found, and
+ * one that has read its zlib or gzip header reads the trailer at the end
+ * after a sync (a stream that has not is taken for raw): so the new
+ * stream reads a header of the same kind first (a minimal one), and the
+ * caller's pointers and counters are put back.
+ */
+static int wdz_sync_to_real(z_streamp strm, struct wdz_state *s)
+{
+	static const Bytef gz[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
+	z_stream keep = *strm;
+	int head = s->format != WD_COMP_RAW && (strm->total_in || s->held);
+	int gzip = s->crc;
+	Bytef zh[2], none[1];
+
+	zh[0] = (Bytef)((s->wb - 8) << 4 | 8);
+	zh[1] = (Bytef)(31 - zh[0] * 256 % 31);	/* FCHECK: no FDICT, level 0 */
+	if (wdz_inflate_to_real(strm, s) != Z_OK)
+		return Z_MEM_ERROR;
+	if (head) {
+		strm->next_in = gzip ? (Bytef *)gz : zh;
+		strm->avail_in = gzip ? sizeof(gz) : sizeof(zh);
+		strm->next_out = none;
+		strm->avail_out = 0;
+		wdz_real()->inflate(strm, Z_BLOCK);	/* to the first block */
+	}
+	strm->next_in = keep.next_in;
+	strm->avail_in = keep.avail_in;
+	strm->next_out = keep.next_out;
+	strm->avail_out = keep.avail_out;
+	strm->total_in = keep.total_in;
+	strm->total_out = keep.total_out;
+	strm->adler = keep.adler;
+	strm->data_type = keep.data_type;
+	strm->msg = keep.msg;
+	return Z_OK;
+}
+
 WDZ_EXPORT int inflateSync(z_streamp strm)
 {
 	struct wdz_state *s = wdz_state(strm);
 
 	if (s && (s->path == WDZ_DEVICE || s->path == WDZ_REPLAY)) {
+		/* zlib: nothing to search, nothing changed (an ended stream
+		 * stays ended) */
+		if (!strm->avail_in)
+			return Z_BUF_ERROR;
 		/* recovery after corrupt data: zlib searches the next flush
 		 * point and goes on from there (history is lost either way) */
-		if (wdz_inflate_to_real(strm, s) != Z_OK)
+		if (wdz_sync_to_real(strm, s) != Z_OK)
 			return Z_MEM_ERROR;
 		return wdz_real()->inflateSync(strm);
 	}
