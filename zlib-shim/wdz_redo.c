@@ -275,12 +275,26 @@ int wdz_inflate_replay(z_streamp strm, struct wdz_state *s, int flush, uInt in0,
 	return ret;
 }
 
+/* A copy of the input s kept, for d. */
+static int wdz_copy_replay(z_streamp strm, struct wdz_state *d, const struct wdz_state *s)
+{
+	if (!s->replay_len)
+		return Z_OK;
+	d->replay = wdz_alloc(strm, s->replay_len);
+	if (!d->replay)
+		return Z_MEM_ERROR;
+	memcpy(d->replay, s->replay, s->replay_len);
+	d->replay_cap = s->replay_len;
+	return Z_OK;
+}
+
 /*
- * inflateCopy's buffers for d, a copy of s: the stage's pending bytes (a
- * zlib stream redoing s has its output there) and the kept input.
+ * inflateCopy's buffers for d, a copy of s: the stage's pending bytes,
+ * zr, and the kept input (a copy of an ended stream may still have to be
+ * redone: its caller may present less of the input the device took).
  */
 static int wdz_copy_buffers(z_streamp strm, struct wdz_state *d,
-			    const struct wdz_state *s, int replay)
+			    const struct wdz_state *s)
 {
 	if (s->stage && s->stage_pos < s->stage_len) {
 		d->stage = wdz_alloc(strm, WDZ_STAGE);
@@ -289,13 +303,8 @@ static int wdz_copy_buffers(z_streamp strm, struct wdz_state *d,
 		memcpy(d->stage + s->stage_pos, s->stage + s->stage_pos,
 		       s->stage_len - s->stage_pos);
 	}
-	if (replay && s->replay_len) {
-		d->replay = wdz_alloc(strm, s->replay_len);
-		if (!d->replay)
-			return Z_MEM_ERROR;
-		memcpy(d->replay, s->replay, s->replay_len);
-		d->replay_cap = s->replay_len;
-	}
+	if (wdz_copy_replay(strm, d, s) != Z_OK)
+		return Z_MEM_ERROR;
 	if (s->zr_live) {
 		d->zr_live = wdz_real()->inflateCopy(&d->zr, (z_streamp)&s->zr) == Z_OK;
 		if (!d->zr_live)
@@ -321,13 +330,8 @@ static int wdz_copy_device(z_streamp strm, struct wdz_state *d,
 			  (void *)s->strm);
 		return Z_MEM_ERROR;
 	}
-	if (s->replay_len) {
-		d->replay = wdz_alloc(strm, s->replay_len);
-		if (!d->replay)
-			return Z_MEM_ERROR;
-		memcpy(d->replay, s->replay, s->replay_len);
-		d->replay_cap = s->replay_len;
-	}
+	if (wdz_copy_replay(strm, d, s) != Z_OK)
+		return Z_MEM_ERROR;
 	d->path = WDZ_REPLAY;
 	d->stage_pos = d->stage_len = 0;
 	d->stage_end = d->finished = d->dev_more = 0;
@@ -358,7 +362,7 @@ WDZ_EXPORT int inflateCopy(z_streamp dest, z_streamp source)
 	if (s->path == WDZ_DEVICE && !s->dead && !s->finished && !s->stage_end)
 		ret = wdz_copy_device(source, d, s);
 	else	/* undecided, redone in zlib, ended or dead: no device needed */
-		ret = wdz_copy_buffers(source, d, s, s->path == WDZ_REPLAY);
+		ret = wdz_copy_buffers(source, d, s);
 	if (ret != Z_OK) {
 		d->strm = source;	/* for the release only */
 		wdz_inflate_release(source, d);

@@ -392,6 +392,59 @@ static void test_reset_empty_call(void)
 	free(out);
 }
 
+/*
+ * A stream whose first call took all its input (the end decoded ahead),
+ * copied; the copy then presented its input in pieces of 1..97 bytes
+ * (less than the device took): both ends as zlib's.
+ */
+static void test_copy_reslice(void)
+{
+	size_t cap = 300000, len, n = 100000;
+	uint8_t *comp = malloc(cap), *out = malloc(cap);
+	const struct zf *z[2] = { &shim, &real };
+	uLong res[2][5];
+	int k;
+
+	len = make_stream(15, n, 0, comp, cap);
+	for (k = 0; k < 2; k++) {
+		z_stream a = { 0 }, b;
+		uint64_t seed = 5;
+		int r;
+
+		z[k]->inflateInit2_(&a, 15, ZLIB_VERSION, (int)sizeof(a));
+		a.next_in = comp;
+		a.avail_in = (uInt)len;
+		a.next_out = out;
+		a.avail_out = 16384;
+		res[k][0] = (uLong)z[k]->inflate(&a, Z_NO_FLUSH);
+		z[k]->inflateCopy(&b, &a);
+		do {
+			size_t left = len - (size_t)(b.next_in - comp);
+
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			b.avail_in = (uInt)(1 + (seed >> 33) % 97);
+			if (b.avail_in > left)
+				b.avail_in = (uInt)left;
+			b.next_out = out + b.total_out;
+			b.avail_out = (uInt)(cap - b.total_out);
+			r = z[k]->inflate(&b, Z_NO_FLUSH);
+		} while (r == Z_OK || (r == Z_BUF_ERROR && b.next_in < comp + len));
+		res[k][1] = (uLong)r;
+		res[k][2] = b.total_out == n && !memcmp(out, corpus, n) ? b.total_out : 0;
+		res[k][3] = b.total_in;
+		res[k][4] = b.adler;
+		z[k]->inflateEnd(&b);
+		z[k]->inflateEnd(&a);
+	}
+	ok(!memcmp(res[0], res[1], sizeof(res[0])),
+	   "a copy of a stream decoded ahead to its end, its input then presented in "
+	   "pieces of 1..97 bytes: codes %lu %lu, %lu bytes right, total_in %lu, adler %lx "
+	   "(zlib: %lu %lu, %lu, %lu, %lx)", res[0][0], res[0][1], res[0][2], res[0][3],
+	   res[0][4], res[1][0], res[1][1], res[1][2], res[1][3], res[1][4]);
+	free(comp);
+	free(out);
+}
+
 /* ------------------------------------------------------------------ */
 /* gz reading                                                          */
 
@@ -1005,6 +1058,7 @@ int main(int argc, char **argv)
 	TIMED(test_gz_calls());
 	TIMED(test_inflate_shapes());
 	test_reset_empty_call();
+	test_copy_reslice();
 	TIMED(inflate_copies("on the device"));
 	TIMED(test_deflate_copies());
 	TIMED(test_copy_faults(argv[0]));
