@@ -40,6 +40,8 @@ struct par_job {
 	uint32_t out_len, out_pos;
 	int status;
 	int flush;			/* SYNC, or FINISH for the last chunk */
+	int boundary;			/* cut by the chunk size, not a flush */
+	int fitted;			/* par_job_fit() has seen it */
 	int own_bufs;			/* in/out malloc'd here */
 };
 
@@ -252,6 +254,7 @@ static int par_job_start(struct wd_comp_sess *s, struct comp_par *p,
 
 	j->dict = 0;
 	j->len = 0;
+	j->boundary = j->fitted = 0;
 	if (prev && !p->no_dict)
 		j->dict = have < WD_COMP_WINDOW ? have : WD_COMP_WINDOW;
 	if (!prev && s->dict_len)	/* wd_comp_sess_set_dict() */
@@ -585,6 +588,54 @@ static size_t par_copy(uint8_t *dst, size_t room, const uint8_t *src,
 	return n;
 }
 
+#define PAR_STORED_MAX	65535u	/* a stored block's most bytes */
+
+/*
+ * A chunk whose coded output is longer than the chunk in stored blocks of
+ * up to 64 KiB is stored instead, as zlib stores a block that does not
+ * shrink. Coders that store in smaller blocks (zlib: one per 16 K
+ * symbols at memLevel 8), plus the sync point each chunk ends with, would
+ * otherwise pass compressBound() on data that does not compress (5 bytes
+ * a chunk), and compress() would be redone in zlib: zlib's bytes, not
+ * the stream's. Stored blocks end on a byte: a chunk cut by the chunk
+ * size needs no sync marker after them; one that ends at the caller's
+ * flush keeps it (00 00 ff ff, as zlib's sync flush ends); the last
+ * chunk's last block is final. The choice depends on the chunk's bytes
+ * only, so it is the same however the stream came.
+ */
+static void par_job_fit(struct par_job *j)
+{
+	const uint8_t *src = j->in + j->dict;
+	uint32_t n = j->len, nb = n ? (n + PAR_STORED_MAX - 1) / PAR_STORED_MAX : 1;
+	int marker = !j->boundary && j->flush != WD_COMP_FINISH;
+	uint64_t size = (uint64_t)n + 5u * nb + (marker ? 5 : 0);
+	uint8_t *o = j->out;
+	uint32_t i;
+
+	j->fitted = 1;
+	if (j->status || j->out_len <= size || size > j->out_cap)
+		return;
+	for (i = 0; i < nb; i++) {
+		uint32_t k = n - i * PAR_STORED_MAX;
+
+		k = k < PAR_STORED_MAX ? k : PAR_STORED_MAX;
+		o[0] = i + 1 == nb && j->flush == WD_COMP_FINISH;	/* BFINAL, stored */
+		o[1] = (uint8_t)k;
+		o[2] = (uint8_t)(k >> 8);
+		o[3] = (uint8_t)~k;
+		o[4] = (uint8_t)(~k >> 8);
+		memcpy(o + 5, src + (size_t)i * PAR_STORED_MAX, k);
+		o += 5 + k;
+	}
+	if (marker) {
+		static const uint8_t sync[5] = { 0, 0, 0, 0xff, 0xff };
+
+		memcpy(o, sync, sizeof(sync));
+		o += sizeof(sync);
+	}
+	j->out_len = (uint32_t)(o - j->out);
+}
+
 /* Hand finished output to the caller, in order. */
 static void par_drain(struct wd_comp_sess *s, struct comp_par *p,
 		      struct wd_comp_req *req)
@@ -612,6 +663,8 @@ static void par_drain(struct wd_comp_sess *s, struct comp_par *p,
 				p->err = j->status;
 				return;
 			}
+			if (!j->fitted)
+				par_job_fit(j);
 			req->produced += par_copy(dst + req->produced, room, j->out,
 						  &j->out_pos, j->out_len);
 			if (j->out_pos < j->out_len)
@@ -666,6 +719,7 @@ static int par_take(struct wd_comp_sess *s, struct comp_par *p,
 	if (j->len < chunk)
 		return 0;
 	p->tail++;
+	j->boundary = 1;
 	return par_job_send(s, j, WD_COMP_SYNC_FLUSH);
 }
 
@@ -789,6 +843,8 @@ int comp_par_dup(struct wd_comp_sess *d, struct wd_comp_sess *s)
 		b->out_pos = a->out_pos;
 		b->status = a->status;
 		b->flush = a->flush;
+		b->boundary = a->boundary;
+		b->fitted = a->fitted;
 	}
 	q->head = p->head;
 	q->tail = p->tail;
