@@ -572,11 +572,64 @@ static void test_exact_fill(void)
 }
 
 /*
+ * Noise, which no coder shrinks: compress2() into compressBound() must
+ * give the stream's bytes, which must fit there (stored blocks of up to
+ * 64 KiB where a chunk would grow: comp_par.c). Before, a 64 KiB chunk of
+ * noise came out 5 bytes over its share of the bound, and compress2()
+ * redid the call in zlib, with zlib's bytes.
+ */
+static void test_noise(uint64_t *hash)
+{
+	static const size_t sizes[] = { 1, 16385, 65535, 65536, 65537, 65708, 131073,
+					(600u << 10) + 3 };
+	static const int levels[] = { 0, 1, 6, 9 };
+	uint8_t *keep = corpus, *noise = malloc(CORPUS);
+	int bad = 0, calls = 0, l;
+	size_t i;
+
+	if (!noise)
+		tap_bail("no memory");
+	for (i = 0; i < CORPUS; i++)
+		noise[i] = (uint8_t)td_rand();
+	corpus = noise;
+	for (l = 0; l < 4; l++)
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			struct job j = plain_job(levels[l], 15, 8, Z_DEFAULT_STRATEGY, sizes[i]);
+			uLongf n = (uLongf)compressBound(sizes[i]);
+			size_t ref = 0;
+			int ret;
+
+			calls++;
+			if (check_job(&j, 1u << IN_RAND, 1u << OUT_RAND, &ref, hash)) {
+				bad++;
+				continue;
+			}
+			ret = compress2(out_try, &n, corpus, sizes[i], levels[l]);
+			if (ret != Z_OK || n != ref || memcmp(out_try, out_ref, n)) {
+				if (bad++ < 3)
+					diag("noise, compress2(%zu bytes, level %d): %d, %lu bytes; "
+					     "the stream: %zu (bound %lu)", sizes[i], levels[l], ret,
+					     (unsigned long)n, ref, compressBound(sizes[i]));
+			}
+		}
+	corpus = keep;
+	free(noise);
+	ok(bad == 0, "noise: compress2() into compressBound() gives the stream's bytes: "
+	   "%d of %d", calls - bad, calls);
+}
+
+static void run_large_events(uint64_t *h)
+{
+	test_large(h);
+	test_events(h);
+}
+
+/*
  * The large and flushed streams in a child with other knobs (read once
  * per process, at the first zlib call): the hash of their bytes, 0 when
  * the child failed.
  */
-static uint64_t child_hash(const char *const env[])
+static uint64_t child_hash(const char *const env[], void (*run)(uint64_t *))
 {
 	int fd[2], st = 0, i;
 	uint64_t got = 0;
@@ -595,8 +648,7 @@ static uint64_t child_hash(const char *const env[])
 		/* the child's TAP lines go nowhere: the hash and status count */
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(2);
-		test_large(&h);
-		test_events(&h);
+		run(&h);
 		_exit(write(fd[1], &h, sizeof(h)) == sizeof(h) && !tap_failed ? 0 : 1);
 	}
 	close(fd[1]);
@@ -616,7 +668,8 @@ int main(void)
 					     NULL };
 	static const char *const one[] = { "WD_SOFT_ENGINES", "1", NULL };
 	size_t cap = compressBound(CORPUS) * 2 + (1u << 20);
-	uint64_t h = 0xcbf29ce484222325ull, hf, hl, h1;
+	static const char *const small_chunks[] = { "WD_ZLIB_CHUNK", "64k", NULL };
+	uint64_t h = 0xcbf29ce484222325ull, hf, hl, h1, hc;
 
 	tap_plan(0);
 	load_real();
@@ -628,19 +681,22 @@ int main(void)
 		tap_bail("no memory");
 	out_cap = cap;
 	/* children first, while this process has read no knob */
-	hf = child_hash(force);
-	hl = child_hash(lanes);
-	h1 = child_hash(one);
+	hf = child_hash(force, run_large_events);
+	hl = child_hash(lanes, run_large_events);
+	h1 = child_hash(one, run_large_events);
+	hc = child_hash(small_chunks, test_noise);
 	test_levels();
 	test_settings();
 	test_compress();
 	test_before_data();
 	test_exact_fill();
+	test_noise(NULL);
 	test_large(&h);
 	test_events(&h);
 	ok(hf == h, "WD_ZLIB=force: the same bytes as the default mode (auto)");
 	ok(hl == h, "5 lanes over 3 engines: the same bytes as the default lanes and engines");
 	ok(h1 == h, "one engine: the same bytes as the default engines");
+	ok(hc != 0, "64 KiB chunks: noise through compress2() gives the stream's bytes too");
 	free(corpus);
 	free(out_ref);
 	free(out_try);
