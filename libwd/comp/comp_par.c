@@ -337,10 +337,33 @@ static z_stream *par_coder(const struct comp_zlib *z, int level, int wb, int mem
 }
 
 /*
- * A chunk compressed here with zlib: a piece too small to be worth a round
- * trip, or what a failed device (or a queue inherited across fork(), whose
- * engine is in the parent) leaves undone; the chunk's input is still in
- * j->in, so nothing is lost. Counted as a fallback.
+ * A chunk the device was meant to code, coded here by the soft device's
+ * own coder (soft_comp_stateless(): ISA-L, libdeflate or zlib, as an
+ * engine thread would choose), so that the bytes are the same whether the
+ * device coded the chunk or failed it, refused it (a queue still full),
+ * vanished, was never there, or belongs to the parent of a fork() child.
+ */
+static void par_job_engine(struct wd_comp_sess *s, struct par_job *j)
+{
+	struct wd_comp_param prm;
+	uint32_t produced;
+
+	comp_param_fill(s, &prm, j->flush);
+	prm.format = WD_COMP_RAW;
+	prm.dict_len = j->dict;
+	prm.check = WD_COMP_CHECK_NONE;
+	j->status = soft_comp_stateless(&prm, j->in, j->dict + j->len, j->out, j->out_cap,
+					&produced);
+	j->out_len = produced;
+	j->out_pos = 0;
+}
+
+/*
+ * A chunk compressed here: a piece too small to be worth a round trip,
+ * with zlib; or what the device does not code (a failed device, a queue
+ * inherited across fork(), whose engine is in the parent ...), with the
+ * device's coder (par_job_engine()). The chunk's input is still in j->in,
+ * so nothing is lost. Counted as a fallback.
  */
 static void par_job_soft(struct wd_comp_sess *s, struct par_job *j)
 {
@@ -355,6 +378,11 @@ static void par_job_soft(struct wd_comp_sess *s, struct par_job *j)
 	j->status = -ENOMEM;
 	if (par_grow_out(j) || !z)
 		return;
+	wd_alg_stats_add("deflate", WD_ALG_FALLBACK, 1);
+	if (j->len >= comp_inline_max()) {
+		par_job_engine(s, j);
+		return;
+	}
 	zs = par_coder(z, level, wb < 9 ? 9 : wb, s->setup.mem_level ? s->setup.mem_level : 8,
 		       s->setup.strategy);
 	if (!zs)
@@ -370,7 +398,6 @@ static void par_job_soft(struct wd_comp_sess *s, struct par_job *j)
 	j->out_pos = 0;
 	j->status = zs->avail_in || (j->flush == WD_COMP_FINISH && ret != Z_STREAM_END) ?
 		    -ENOSPC : 0;
-	wd_alg_stats_add("deflate", WD_ALG_FALLBACK, 1);
 }
 
 /*

@@ -28,6 +28,7 @@
 #include "wd_comp.h"
 #include "wd_internal.h"
 #include "comp/comp_zlib.h"
+#include "comp/comp_priv.h"
 #include "soft_comp_ld.h"
 
 #ifdef HAVE_ISAL
@@ -1164,6 +1165,40 @@ static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 	COMP_PUT(up, error, st.status == -EBADMSG ? (__u32)st.error : 0);
 	if (!c)
 		comp_cache_put(s);
+}
+
+/*
+ * A stateless compress job coded in the calling thread exactly as an
+ * engine thread codes it (comp_run() without a queue): comp_par.c redoes
+ * with it the chunks a device failed, refused or never got, so that a
+ * stream's bytes do not depend on whether the device served each chunk.
+ */
+int soft_comp_stateless(const struct wd_comp_param *p, uint8_t *src, uint32_t src_len,
+			uint8_t *dst, uint32_t dst_len, uint32_t *produced)
+{
+	struct wd_comp_param q = *p;	/* comp_ld_run() writes its out fields */
+	struct wd_cqe cqe = { 0 };
+	struct comp_step st = { 0 };
+	struct comp_stream *s;
+	int status;
+
+	*produced = 0;
+	if (comp_ld_run(&q, &q, src, src_len, dst, dst_len, &cqe)) {
+		*produced = cqe.produced;
+		return cqe.status;
+	}
+	s = comp_begin(NULL, &q, 0, src, src_len, &status);
+	if (!s)
+		return status;
+	st.src = src + q.dict_len;
+	st.src_len = src_len - q.dict_len;
+	st.dst = dst;
+	st.dst_len = dst_len;
+	st.flush = q.flush;
+	comp_stateless(s, &st);
+	comp_cache_put(s);
+	*produced = st.produced;
+	return st.status;
 }
 
 void soft_op_compress(struct soft_queue *q, const struct wd_sqe *sqe,
