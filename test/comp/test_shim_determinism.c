@@ -669,7 +669,13 @@ int main(void)
 	static const char *const one[] = { "WD_SOFT_ENGINES", "1", NULL };
 	size_t cap = compressBound(CORPUS) * 2 + (1u << 20);
 	static const char *const small_chunks[] = { "WD_ZLIB_CHUNK", "64k", NULL };
-	uint64_t h = 0xcbf29ce484222325ull, hf, hl, h1, hc;
+	static const char *const faults[][3] = {
+		{ "WD_SOFT_FAULT", "error=3", NULL },	/* every 3rd request fails */
+		{ "WD_SOFT_FAULT", "vanish=4", NULL },	/* the device goes away */
+		{ "WD_SOFT_FAULT", "missing", NULL },	/* no device at all */
+	};
+	uint64_t h = 0xcbf29ce484222325ull, hf, hl, h1, hc, hx[3];
+	int i;
 
 	tap_plan(0);
 	load_real();
@@ -685,6 +691,8 @@ int main(void)
 	hl = child_hash(lanes, run_large_events);
 	h1 = child_hash(one, run_large_events);
 	hc = child_hash(small_chunks, test_noise);
+	for (i = 0; i < 3; i++)
+		hx[i] = child_hash(faults[i], run_large_events);
 	test_levels();
 	test_settings();
 	test_compress();
@@ -697,6 +705,9 @@ int main(void)
 	ok(hl == h, "5 lanes over 3 engines: the same bytes as the default lanes and engines");
 	ok(h1 == h, "one engine: the same bytes as the default engines");
 	ok(hc != 0, "64 KiB chunks: noise through compress2() gives the stream's bytes too");
+	for (i = 0; i < 3; i++)
+		ok(hx[i] == h, "WD_SOFT_FAULT=%s: the chunks the device did not code are coded "
+		   "as it would (the same bytes)", faults[i][1]);
 	free(corpus);
 	free(out_ref);
 	free(out_try);
