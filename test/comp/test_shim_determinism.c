@@ -18,8 +18,9 @@
  * offsets; deflateParams() and deflatePrime() mid-stream; a raw
  * dictionary or deflatePrime() before the data; a sync flush whose output
  * just fits, then more input; and, in children (the
- * knobs are read once), WD_ZLIB=force and other numbers of lanes and
- * engines against this process's default mode.
+ * knobs are read once), WD_ZLIB=force, other numbers of lanes and
+ * engines, and a device that fails, vanishes or is missing, against this
+ * process's default mode.
  *
  * The defect this guards against (issue 16): the shim sent a stream whose
  * first call was a flush with less than 16 KiB in it to zlib, and any
