@@ -37,7 +37,6 @@ const struct wdz_real *wdz_real(void);
 enum wdz_mode { WDZ_OFF, WDZ_AUTO, WDZ_FORCE };
 struct wdz_config {
 	enum wdz_mode mode;		/* WD_ZLIB */
-	size_t min_deflate;		/* WD_ZLIB_MIN_DEFLATE */
 	size_t min_inflate;		/* WD_ZLIB_MIN_INFLATE */
 	unsigned int parallel;		/* WD_ZLIB_PARALLEL */
 	unsigned int chunk;		/* WD_ZLIB_CHUNK */

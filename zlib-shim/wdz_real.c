@@ -88,7 +88,6 @@ static void wdz_config_load(void)
 		config.mode = WDZ_OFF;
 	else if (m && (!strcmp(m, "force") || !strcmp(m, "on")))
 		config.mode = WDZ_FORCE;
-	config.min_deflate = (size_t)wdz_env_num("WD_ZLIB_MIN_DEFLATE", 16384, 0, 1L << 30);
 	config.min_inflate = (size_t)wdz_env_num("WD_ZLIB_MIN_INFLATE", 4096, 0, 1L << 30);
 	config.parallel = (unsigned int)wdz_env_num("WD_ZLIB_PARALLEL",
 						    cpus < 2 ? 2 : cpus > 8 ? 8 : cpus, 2, 64);
