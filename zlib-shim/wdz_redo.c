@@ -233,7 +233,8 @@ int wdz_inflate_replay(z_streamp strm, struct wdz_state *s, int flush, uInt in0,
 	end = told + (strm->avail_in < s->held ? strm->avail_in : s->held);
 	if (end < s->replay_pos)
 		end = s->replay_pos;
-	zr->next_in = s->replay + s->replay_pos;
+	/* nothing kept yet: no arithmetic on NULL (NULL + 0 is undefined) */
+	zr->next_in = s->replay ? s->replay + s->replay_pos : NULL;
 	zr->avail_in = (uInt)(end - s->replay_pos);
 	zr->next_out = strm->next_out;
 	zr->avail_out = strm->avail_out;
