@@ -302,6 +302,10 @@ static inline size_t zd_size(struct zd_ctx *c, size_t max)
 
 	if (zd_dry(c))
 		return max < 4096 ? max : 4096;
+	/* fuzzing: mostly small (a run costs what its data costs, and the
+	 * sanitizers multiply it), sometimes past one chunk */
+	if (c->fuzz && max > 20000 && zd_pick(c, 16))
+		max = 20000;
 
 	switch (zd_pick(c, 8)) {
 	case 0: n = zd_pick(c, 3); break;

@@ -446,8 +446,8 @@ static inline void zd_run_gzread(struct zd_ctx *c)
 				       "bytes", k, a, b, r[0], r[1]);
 			break;
 		}
-		/* the same: where a cut file's data ends (gztell after a seek) */
-		if (k == 13 && in.damaged && r[0] >= 0 && r[0] < r[1] &&
+		/* the same: where a cut file's data ends (a seek, gztell) */
+		if ((k == 10 || k == 13) && in.damaged && r[0] >= 0 && r[0] < r[1] &&
 		    r[1] - r[0] <= ZD_CUT_SHORT) {
 			zd_trace(c, "a cut file, short at its end (documented)");
 			break;

@@ -152,6 +152,8 @@ struct zd_inf {
 	int has_head;
 	int wbits;		/* inflateInit2's */
 	int no_hist;		/* its window was not carried over (inflateSync) */
+	int kept;		/* inflateResetKeep on a shim stream: zlib's kept
+				 * its window, the shim's did not (documented) */
 	int dev_seen;		/* on the device since the last reset */
 	int dt_dev;		/* data_type is still the device's */
 	int resync;		/* the call that brings the sides together again:
@@ -428,6 +430,14 @@ static inline void zd_inf_misc(struct zd_ctx *c, struct zd_inf *s, struct zd_zin
 	/* the choices first: the same for both sides */
 	arg2 = (int)zd_pick(c, 4);
 	was_dev = zd_on_device(s[0].z);
+	/*
+	 * Stock zlib 1.2.13: inflateSync on a stream made with windowBits 0
+	 * (the window from the header) before its header was read goes on as
+	 * raw with a window of 1 << 0 bytes, and its next inflate() writes
+	 * past it (valgrind): no sync on such streams.
+	 */
+	if (op == 0 && s[1].wbits == 0)
+		op = 1;
 	switch (op) {
 	case 0:
 		name = "inflateSync";
@@ -535,6 +545,13 @@ static inline void zd_inf_misc(struct zd_ctx *c, struct zd_inf *s, struct zd_zin
 	if (op == 0 && was_dev) {
 		s[0].z->data_type = s[1].z->data_type;
 		s[0].no_hist = 1;
+		/* with no input, zlib searches the byte or more still in its
+		 * bit buffer (and fails); a device stream has none to search */
+		if (!arg && r[0] == Z_BUF_ERROR && r[1] == Z_DATA_ERROR) {
+			zd_trace(c, "no input: nothing to search (documented)");
+			*stop = 1;
+			return;
+		}
 	}
 	zd_inf_same(c, &s[0], &s[1], name, r[0], r[1]);
 }
@@ -559,6 +576,8 @@ static inline void zd_inf_reset(struct zd_ctx *c, struct zd_inf *s, struct zd_zi
 		/* ZD_DOCUMENTED: zlib's inflateResetKeep keeps the window, the
 		 * shim's streams start afresh */
 		s[i].no_hist = kind == 1 && (wdz_state(s[0].z) || s[0].dev_seen);
+		/* zlib's next stream may refer to the last one's window */
+		s[i].kept = kind == 1 && wdz_state(s[0].z);
 		if (kind != 1)
 			s[i].dev_seen = 0;
 		/* the output starts again; the input goes on (members) or not */
@@ -569,7 +588,7 @@ static inline void zd_inf_reset(struct zd_ctx *c, struct zd_inf *s, struct zd_zi
 		s[i].has_head = 0;
 	}
 	if (kind == 2 && r[1] == Z_OK)
-		*wbits = w;
+		*wbits = s[0].wbits = s[1].wbits = w;
 	zd_trace(c, "inflateReset%s(%d)%s: shim %d zlib %d", kind == 0 ? "" : kind == 1 ?
 		 "Keep" : "2", kind == 2 ? w : 0, rewind ? ", input from the start" : "",
 		 r[0], r[1]);
@@ -644,6 +663,7 @@ static inline void zd_run_inflate(struct zd_ctx *c)
 		} else {
 			zd_inf_reset(c, s, &in, &wbits);
 			r[0] = r[1] = Z_OK;
+			stop |= s[0].kept;
 		}
 	}
 	if (!c->failed && !stop)
