@@ -236,7 +236,8 @@ static int wdz_deflate_device(z_streamp strm, struct wdz_state *s, int flush)
 	ret = wd_comp_stream(s->sess, &req);
 	/* what a failed step took in or gave out is the session's: count it,
 	 * so that a call after Z_MEM_ERROR goes on from the right place */
-	strm->next_in += req.consumed;
+	if (req.consumed)	/* next_in may be NULL with no input (zlib allows it) */
+		strm->next_in += req.consumed;
 	strm->avail_in -= (uInt)req.consumed;
 	strm->total_in += req.consumed;
 	strm->next_out += req.produced;
