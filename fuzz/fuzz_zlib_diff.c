@@ -42,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scenario = data[0] % ZD_NR_SCENARIOS;
 	zd_start(&ctx, size);
 	ctx.fuzz = 1;
+	ctx.live = getenv("ZD_LIVE") != NULL;	/* each call as it is done (a hang) */
 	ctx.fp = data + 1;
 	ctx.fleft = size - 1;
 	zd_run(&ctx, scenario);

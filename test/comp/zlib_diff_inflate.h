@@ -458,8 +458,10 @@ static inline void zd_inf_misc(struct zd_ctx *c, struct zd_inf *s, struct zd_zin
 		for (i = 0; i < 2; i++)
 			m[i] = s[i].L->inflateMark(s[i].z);
 		zd_trace(c, "inflateMark: shim %ld zlib %ld", m[0], m[1]);
-		/* ZD_DOCUMENTED: device streams stop on byte boundaries only */
-		ZD_CHECK(c, m[0] == m[1] || (zd_on_device(s[0].z) && m[0] == 0),
+		/* ZD_DOCUMENTED: device streams stop on byte boundaries only
+		 * (and one handed to zlib by inflateSync starts at a block) */
+		ZD_CHECK(c, m[0] == m[1] || (zd_on_device(s[0].z) && m[0] == 0) ||
+			 (s[0].dev_seen && (m[0] == 0 || m[0] == -65536)),
 			 "inflateMark: shim %ld, zlib %ld", m[0], m[1]);
 		return;
 	case 3:
@@ -518,6 +520,11 @@ static inline void zd_inf_misc(struct zd_ctx *c, struct zd_inf *s, struct zd_zin
 	}
 	zd_trace(c, "%s(%d, %d): shim %d zlib %d%s", name, arg, arg2, r[0], r[1],
 		 zd_on_device(s[0].z) ? " dev" : "");
+	/* ZD_DOCUMENTED: a device stream is at no stored block zlib could see */
+	if (op == 1 && r[0] == 0 && r[1] == 1 && zd_on_device(s[0].z)) {
+		zd_trace(c, "no sync point seen on a device stream (documented)");
+		return;
+	}
 	/*
 	 * ZD_DOCUMENTED: what needs zlib's decoder state (its window, its bit
 	 * buffer, its header parser) of a stream the device already serves
