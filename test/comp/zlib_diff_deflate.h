@@ -340,8 +340,7 @@ static inline void zd_def_params(struct zd_ctx *c, struct zd_drun *d)
 	 */
 	if (no_room && r[0] == Z_BUF_ERROR && r[1] == Z_OK && zd_on_device(d->s[0].z)) {
 		zd_trace(c, "no room on a device stream (documented)");
-		d->diverged = 1;
-		d->apart = d->was_apart = 1;
+		d->stop = 1;	/* the sides have other parameters from here on */
 		return;
 	}
 	zd_def_same(c, d, "deflateParams", r[0], r[1]);
