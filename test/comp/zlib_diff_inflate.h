@@ -249,7 +249,7 @@ static inline void zd_inf_drain(struct zd_ctx *c, struct zd_inf *s, struct zd_zi
 	/* ZD_DOCUMENTED: too far back for zlib's window and buffer (above) */
 	if (ret[1] == Z_DATA_ERROR && s[1].z->msg &&
 	    !strcmp(s[1].z->msg, "invalid distance too far back") &&
-	    zd_on_device(s[0].z) && zd_inf_prefix(c, s, "drain"))
+	    s[0].dev_seen && zd_inf_prefix(c, s, "drain"))
 		return;
 	if (!ZD_CHECK(c, ret[0] == ret[1], "drain: shim %d, zlib %d", ret[0], ret[1]))
 		ZD_CHECK(c, s[0].z->total_out == s[1].z->total_out && s[0].z->total_in ==
@@ -338,8 +338,9 @@ static inline void zd_inf_call(struct zd_ctx *c, struct zd_inf *s, struct zd_zin
 	 * leaves zlib's output buffer of the call; a device stream decodes
 	 * into buffers of its own and may go on.
 	 */
-	if (ret[1] == Z_DATA_ERROR && ret[0] != Z_DATA_ERROR && y->msg &&
-	    !strcmp(y->msg, "invalid distance too far back")) {
+	if (ret[1] == Z_DATA_ERROR && y->msg &&
+	    !strcmp(y->msg, "invalid distance too far back") && s[0].dev_seen &&
+	    (ret[0] != Z_DATA_ERROR || x->total_out != y->total_out)) {
 		zd_trace(c, "too far back for zlib's window and buffer (documented)");
 		*apart = 2;	/* no more comparing */
 		return;
