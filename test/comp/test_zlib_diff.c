@@ -35,7 +35,6 @@ static const int zd_fixed_runs[ZD_NR_SCENARIOS] = { 1500, 1500, 400, 600, 1500, 
  * a run that shows it, run first: the line cannot pass by chance.
  */
 static const struct { int k, scenario; uint64_t seed; } zd_todo[] = {
-	{ ZD_H2_COMPRESS, ZD_S_COMPRESS, 30 },	/* compress2 vs deflate */
 	{ ZD_H1_HELD, ZD_S_COMPRESS, 227 },	/* uncompress2, corrupt input */
 	{ ZD_H1_HELD, ZD_S_INFLATE, 839 },	/* auto: 2 bytes of a gzip header */
 };
