@@ -554,9 +554,11 @@ static inline void zd_inf_misc(struct zd_ctx *c, struct zd_inf *s, struct zd_zin
 	if (op == 0 && was_dev) {
 		s[0].z->data_type = s[1].z->data_type;
 		s[0].no_hist = 1;
-		/* with no input, zlib searches the byte or more still in its
-		 * bit buffer (and fails); a device stream has none to search */
-		if (!arg && r[0] == Z_BUF_ERROR && r[1] == Z_DATA_ERROR) {
+		/* zlib searches the bytes still in its bit buffer first (with
+		 * no input, or a flush point that starts in them); a device
+		 * stream has none to search */
+		if ((!arg && r[0] == Z_BUF_ERROR && r[1] == Z_DATA_ERROR) ||
+		    (r[0] == Z_DATA_ERROR && r[1] == Z_OK)) {
 			zd_trace(c, "no input: nothing to search (documented)");
 			*stop = 1;
 			return;
