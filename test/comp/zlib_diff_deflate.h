@@ -357,6 +357,14 @@ static inline void zd_def_misc(struct zd_ctx *c, struct zd_drun *d, int op)
 	const char *name = "?";
 	int pick = (int)zd_pick(c, 16);	/* the same for both sides */
 
+	/*
+	 * Stock zlib 1.2.13's deflatePrime after data, with output pending in
+	 * a small pending buffer (memLevel 1-3, stored blocks), writes past
+	 * it and deflate then reads past it (ASan): only before the data.
+	 */
+	if (op == 2 && d->called)
+		op = 3;
+
 	switch (op) {
 	case 0:
 		a = zd_pick(c, 8) ? (int)zd_pick(c, sizeof(d->dict) + 1) : 0;
