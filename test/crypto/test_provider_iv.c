@@ -409,6 +409,8 @@ static int check_alg(OSSL_LIB_CTX *wdctx, const struct alg *a, int pad)
 	c[1] = EVP_CIPHER_fetch(wdctx, a->name, "provider=wd");
 	if (!c[0] || !c[1] || strcmp(OSSL_PROVIDER_get0_name(EVP_CIPHER_get0_provider(c[1])), "wd")) {
 		snprintf(failure, sizeof(failure), "%s: wd does not serve it", a->name);
+		EVP_CIPHER_free(c[0]);
+		EVP_CIPHER_free(c[1]);
 		return 0;
 	}
 	memset(&p, 0, sizeof(p));
@@ -562,11 +564,12 @@ int main(int argc, char **argv)
 	const char *top = getenv("top_builddir");
 	char path[4096];
 	size_t t;
+	OSSL_PROVIDER *refdef;
 	int good;
 
 	snprintf(path, sizeof(path), "%s/provider/.libs", top ? top : "..");
 	refctx = OSSL_LIB_CTX_new();
-	if (!refctx || !OSSL_PROVIDER_load(refctx, "default"))
+	if (!refctx || !(refdef = OSSL_PROVIDER_load(refctx, "default")))
 		tap_bail("cannot load the default provider");
 	if (argc == 2 && !strcmp(argv[1], "fault")) {
 		/* no TAP of its own: the exit status, failures as comments */
@@ -575,6 +578,7 @@ int main(int argc, char **argv)
 			diag("no AES request failed: WD_SOFT_FAULT did not act");
 			good = 0;
 		}
+		OSSL_PROVIDER_unload(refdef);
 		OSSL_LIB_CTX_free(refctx);
 		return good ? 0 : 1;
 	}
@@ -583,6 +587,7 @@ int main(int argc, char **argv)
 		check_all(path, thresholds[t], 0);
 	ok(run_with_fault(), "cipher_threshold 0, every 3rd request failing: "
 	   "every step of every cipher equals default");
+	OSSL_PROVIDER_unload(refdef);
 	OSSL_LIB_CTX_free(refctx);
 	return tap_exit();
 }
