@@ -591,8 +591,10 @@ static int wdz_sync_to_real(z_streamp strm, struct wdz_state *s)
 {
 	static const Bytef gz[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3 };
 	z_stream keep = *strm;
-	int head = s->format != WD_COMP_RAW && (strm->total_in || s->held);
 	int gzip = s->crc;
+	/* zlib knows the header's flags once it has read 2 bytes of a zlib
+	 * header, 4 of a gzip one (magic, method, flags); before, raw */
+	int head = s->format != WD_COMP_RAW && strm->total_in + s->held >= (gzip ? 4u : 2u);
 	Bytef zh[2], none[1];
 
 	zh[0] = (Bytef)((s->wb - 8) << 4 | 8);
