@@ -196,6 +196,19 @@ static inline void zd_def_call(struct zd_ctx *c, struct zd_drun *d, int f)
 	/* zlib's rule: Z_FINISH with room left ends the stream, or fails */
 	ZD_CHECK(c, f != Z_FINISH || d->s[0].ret != Z_OK || d->s[0].full,
 		 "%s: the shim says Z_OK with room left (zlib's gz_comp stops there)", op);
+	/*
+	 * ZD_DOCUMENTED: with no input and no flush, a call gives whatever
+	 * output is due: a device stream's chunks finish on their own time,
+	 * so either side may have some (Z_OK) where the other has none
+	 * (Z_BUF_ERROR)
+	 */
+	if (!full && f == Z_NO_FLUSH && !in0[0] && !in0[1] && d->s[0].ret != d->s[1].ret &&
+	    (d->s[0].ret == Z_OK || d->s[0].ret == Z_BUF_ERROR) &&
+	    (d->s[1].ret == Z_OK || d->s[1].ret == Z_BUF_ERROR) && zd_on_device(d->s[0].z)) {
+		zd_trace(c, "output due on its own time (documented)");
+		d->was_apart = 1;	/* and the msg of a Z_BUF_ERROR with it */
+		return;
+	}
 	if (!full)
 		zd_def_same(c, d, op, d->s[0].ret, d->s[1].ret);
 	/* zlib's rule: adler is the check of the input taken so far */
