@@ -29,11 +29,7 @@ for tool in "${CC:-cc}" make sed; do
 	command -v "$tool" > /dev/null || suite_unavailable "$tool is not installed"
 done
 [ -x "$WDGZIP" ] || suite_unavailable "no wdgzip at $WDGZIP (build first)"
-# fetch_source prints the skip (or the required suite's failure) itself;
-# run in $( ) that text lands here, so pass it on.
-src=$(fetch_source gzip)
-st=$?
-[ -d "$src" ] || { printf '%s\n' "$src"; exit "$st"; }
+fetch_source gzip src
 
 cd "$WORK" || exit 1
 B=$WORK/gzip-build

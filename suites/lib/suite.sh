@@ -33,8 +33,11 @@ suite_unavailable() {
 	exit 0
 }
 
-# fetch_source PKG: the unpacked tree of Debian's source package PKG.
+# fetch_source PKG VAR: set VAR to the unpacked tree of Debian's source
+# package PKG, or end the suite as unavailable. (A variable, not output:
+# in $( ) the suite's skip would land in the caller's variable.)
 fetch_source() {
-	"$top_srcdir/suites/lib/fetch-source" "$1" "$SRC_CACHE" 2> "$WORK/fetch-$1.log" ||
+	_fs_dir=$("$top_srcdir/suites/lib/fetch-source" "$1" "$SRC_CACHE" 2> "$WORK/fetch-$1.log") ||
 		suite_unavailable "no source for $1: $(tail -n 2 "$WORK/fetch-$1.log" | tr '\n' ' ')"
+	eval "$2=\$_fs_dir"
 }

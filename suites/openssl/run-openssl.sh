@@ -47,11 +47,7 @@ EVP_TEST=$BUILD/evp_test
 [ -x "$WDCTL" ] || suite_unavailable "tools/wdctl is not built"
 command -v "${CC:-cc}" > /dev/null || suite_unavailable "no C compiler"
 [ -f /usr/include/openssl/evp.h ] || suite_unavailable "no OpenSSL headers (libssl-dev)"
-# fetch_source prints the skip (or the required suite's failure) itself;
-# run in $( ) that text lands here, so pass it on.
-SRC=$(fetch_source openssl)
-st=$?
-[ -d "$SRC" ] || { printf '%s\n' "$SRC"; exit "$st"; }
+fetch_source openssl SRC
 VERSION=$(sed -n 's/^\(MAJOR\|MINOR\|PATCH\)=//p' "$SRC/VERSION.dat" 2> /dev/null | paste -sd.)
 DATA=$SRC/test/recipes/30-test_evp_data
 [ -f "$SRC/test/evp_test.c" ] && [ -d "$DATA" ] ||

@@ -39,11 +39,7 @@ for tool in "$CC" gzip python3 cmp; do
 	command -v "$tool" > /dev/null || suite_unavailable "$tool is not installed"
 done
 [ -f "$SHIM" ] || suite_unavailable "no shim at $SHIM (build first)"
-# fetch_source prints the skip (or the required suite's failure) itself;
-# run in $( ) that text lands here, so pass it on.
-src=$(fetch_source zlib)
-st=$?
-[ -d "$src" ] || { printf '%s\n' "$src"; exit "$st"; }
+fetch_source zlib src
 
 cd "$WORK" || exit 1
 rm -rf data run
