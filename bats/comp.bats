@@ -8,11 +8,7 @@
 load helpers
 
 setup() {
-	SHIM="$top_builddir/zlib-shim/.libs/libwdz.so.1"
-	[ -f "$SHIM" ] || skip "libwdz.so.1 not built"
-	if readelf -d "$SHIM" 2>/dev/null | grep -q 'libasan'; then
-		skip "sanitizer build: an ASan library cannot be preloaded into uninstrumented programs"
-	fi
+	shim_setup
 	export LD_LIBRARY_PATH="$top_builddir/libwd/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 	REAL_LIBZ=$(sed -n 's/^#define SYSTEM_LIBZ "\(.*\)"$/\1/p' "$top_builddir/config.h")
 	D="$BATS_TEST_TMPDIR"

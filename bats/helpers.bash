@@ -55,3 +55,13 @@ held_run() {
 	rc=0
 	wait "$wpid" || rc=$?
 }
+
+# shim_setup: $SHIM is the zlib drop-in of this build; skips (saying why)
+# when it is not built, or is a sanitizer build that cannot be preloaded.
+shim_setup() {
+	SHIM="$top_builddir/zlib-shim/.libs/libwdz.so.1"
+	[ -f "$SHIM" ] || skip "libwdz.so.1 not built"
+	if readelf -d "$SHIM" 2>/dev/null | grep -q 'libasan'; then
+		skip "sanitizer build: an ASan library cannot be preloaded into uninstrumented programs"
+	fi
+}

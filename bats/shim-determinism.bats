@@ -11,11 +11,7 @@
 load helpers
 
 setup() {
-	SHIM="$top_builddir/zlib-shim/.libs/libwdz.so.1"
-	[ -f "$SHIM" ] || skip "libwdz.so.1 not built"
-	if readelf -d "$SHIM" 2>/dev/null | grep -q 'libasan'; then
-		skip "sanitizer build: an ASan library cannot be preloaded into uninstrumented programs"
-	fi
+	shim_setup
 	command -v python3 >/dev/null || skip "no python3"
 	export LD_LIBRARY_PATH="$top_builddir/libwd/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 	D="$BATS_TEST_TMPDIR"
