@@ -332,12 +332,7 @@ static int inflate_member(struct gz_file *f)
 			program_name, f->ifname);
 		err = 1;
 	}
-	if (!err)
-		return EXIT_OK;
-	exit_code = EXIT_ERROR;
-	if (!opt.test)
-		abort_gzip();
-	return EXIT_ERROR;
+	return member_verdict(err);
 }
 
 static int copy_through(struct gz_file *f)

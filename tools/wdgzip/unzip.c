@@ -166,10 +166,5 @@ int unzip(struct inbuf *in, struct gz_file *f, int method)
 			err = 1;
 		}
 	}
-	if (!err)
-		return EXIT_OK;
-	exit_code = EXIT_ERROR;
-	if (!opt.test)
-		abort_gzip();
-	return EXIT_ERROR;
+	return member_verdict(err);
 }
