@@ -308,6 +308,21 @@ void dec_output(struct gz_file *f, const uint8_t *p, size_t n)
 		write_all(f->ofd, p, n, f->ofname);
 }
 
+/*
+ * A member's trailer check said err (already reported): as gzip, a bad
+ * member fails the run; with -t the next file is still tested, otherwise
+ * the partial output is removed and the run stops.
+ */
+int member_verdict(int err)
+{
+	if (!err)
+		return EXIT_OK;
+	exit_code = EXIT_ERROR;
+	if (!opt.test)
+		abort_gzip();
+	return EXIT_ERROR;
+}
+
 static int inflate_member(struct gz_file *f)
 {
 	struct member m = { 0, 0, 0 };

@@ -69,21 +69,6 @@ void abort_gzip(void)
 	do_exit(EXIT_ERROR);
 }
 
-/*
- * A member's trailer check said err (already reported): as gzip, a bad
- * member fails the run; with -t the next file is still tested, otherwise
- * the partial output is removed and the run stops.
- */
-int member_verdict(int err)
-{
-	if (!err)
-		return EXIT_OK;
-	exit_code = EXIT_ERROR;
-	if (!opt.test)
-		abort_gzip();
-	return EXIT_ERROR;
-}
-
 void read_error(const char *name, int err)
 {
 	fprintf(stderr, "\n%s: ", program_name);

@@ -77,7 +77,6 @@ void display_ratio(int64_t num, int64_t den, FILE *f);
 void try_help(void) __attribute__((noreturn));
 void do_exit(int code) __attribute__((noreturn));
 void abort_gzip(void) __attribute__((noreturn));
-int member_verdict(int err);			/* EXIT_OK, or fail the member */
 void read_error(const char *name, int err) __attribute__((noreturn));
 void write_error(const char *name, int err) __attribute__((noreturn));
 void write_all(int fd, const void *buf, size_t len, const char *name);
@@ -117,6 +116,7 @@ struct gz_file {
 int compress_file(struct gz_file *f);
 int decompress_prepare(struct gz_file *f);	/* header of member 1 */
 int decompress_file(struct gz_file *f);
+int member_verdict(int err);			/* EXIT_OK, or fail the member */
 void list_file(struct gz_file *f);
 void list_totals(void);
 
