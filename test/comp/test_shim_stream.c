@@ -510,6 +510,7 @@ struct gzres {
 	long total, last, reads;
 	int err, eof, close, direct;
 	uint64_t hash;
+	uint64_t hash_but_last;	/* of all but the last byte read */
 };
 
 static void hash_in(uint64_t *h, const void *p, size_t n)
@@ -535,7 +536,9 @@ static void gz_read_all(const struct zf *z, unsigned int len, int bufsize, uint8
 	if (bufsize)
 		z->gzbuffer(f, (unsigned)bufsize);
 	while ((n = z->gzread(f, buf, len)) > 0) {
-		hash_in(&g->hash, buf, (size_t)n);
+		hash_in(&g->hash, buf, (size_t)n - 1);
+		g->hash_but_last = g->hash;
+		hash_in(&g->hash, buf + n - 1, 1);
 		g->total += n;
 		g->reads++;
 	}
@@ -546,14 +549,25 @@ static void gz_read_all(const struct zf *z, unsigned int len, int bufsize, uint8
 	g->close = z->gzclose(f);
 }
 
-static int gz_same(unsigned int len, int bufsize, uint8_t *buf, const char *what)
+/*
+ * cut: the file ends inside a deflate stream. There the device may stop
+ * one byte short of zlib (ISA-L keeps a cut's last literal until it sees
+ * the next code; doc/compression.md lists it): allowed, with everything
+ * else zlib's, when the bytes are zlib's but its last one. Which cut
+ * points show it depends on the data (/usr/include of the machine).
+ */
+static int gz_same(unsigned int len, int bufsize, uint8_t *buf, const char *what, int cut)
 {
 	struct gzres a, b;
+	int one_short;
 
 	gz_read_all(&shim, len, bufsize, buf, &a);
 	gz_read_all(&real, len, bufsize, buf, &b);
-	if (a.total == b.total && a.hash == b.hash && a.last == b.last && a.err == b.err &&
-	    a.eof == b.eof && a.close == b.close && a.direct == b.direct && a.reads == b.reads)
+	one_short = cut && a.total + 1 == b.total && a.hash == b.hash_but_last &&
+		    (a.reads == b.reads || a.reads + 1 == b.reads);
+	if (((a.total == b.total && a.hash == b.hash && a.reads == b.reads) || one_short) &&
+	    a.last == b.last && a.err == b.err && a.eof == b.eof && a.close == b.close &&
+	    a.direct == b.direct)
 		return 1;
 	diag("%s, gzread(%u)%s: shim %ld bytes in %ld reads (last %ld, err %d, eof %d, "
 	     "direct %d, close %d), zlib %ld in %ld (last %ld, err %d, eof %d, direct %d, "
@@ -619,10 +633,10 @@ static void test_gzread_shapes(void)
 		for (l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
 			if (lens[l] == 1 && files[f].n > 300001)
 				continue;
-			bad += !gz_same(lens[l], 0, buf, files[f].what);
+			bad += !gz_same(lens[l], 0, buf, files[f].what, files[f].cut > 8);
 			runs++;
 		}
-		bad += !gz_same(4096, 1024, buf, files[f].what);	/* gzbuffer */
+		bad += !gz_same(4096, 1024, buf, files[f].what, files[f].cut > 8);	/* gzbuffer */
 		ok(!bad, "gzread of %s, pieces of 1 B..1 MiB: as zlib's (%d of %d differ)",
 		   files[f].what, bad, runs + 1);
 	}
