@@ -87,6 +87,20 @@ static int header_is_bad(const struct table_source *s, int64_t pos)
 	return 1;
 }
 
+/* Give z the next piece of the source from *pos on; 0 at its end. */
+static int refill(const struct table_source *s, int64_t *pos, z_stream *z,
+		  uint8_t *in, size_t size)
+{
+	size_t n = source_read(s, *pos, in, size);
+
+	if (!n)
+		return 0;
+	*pos += (int64_t)n;
+	z->next_in = in;
+	z->avail_in = (uInt)n;
+	return 1;
+}
+
 int deflate_bad_table(const struct table_source *s)
 {
 	static uint8_t in[CHECK_IN], out[CHECK_OUT];
@@ -101,15 +115,8 @@ int deflate_bad_table(const struct table_source *s)
 	if (inflateInit2(&z, -15) != Z_OK)
 		return 0;
 	for (bad = 0; !bad;) {
-		if (!z.avail_in) {
-			size_t n = source_read(s, pos, in, sizeof(in));
-
-			if (!n)
-				break;
-			pos += (int64_t)n;
-			z.next_in = in;
-			z.avail_in = (uInt)n;
-		}
+		if (!z.avail_in && !refill(s, &pos, &z, in, sizeof(in)))
+			break;
 		z.next_out = out;
 		z.avail_out = sizeof(out);
 		left = z.avail_in;
@@ -142,15 +149,8 @@ int deflate_cut_tail(const struct table_source *s, uint64_t skip,
 	while (ret == Z_OK) {
 		size_t made;
 
-		if (!z.avail_in) {
-			size_t n = source_read(s, pos, in, sizeof(in));
-
-			if (!n)
-				break;
-			pos += (int64_t)n;
-			z.next_in = in;
-			z.avail_in = (uInt)n;
-		}
+		if (!z.avail_in && !refill(s, &pos, &z, in, sizeof(in)))
+			break;
 		z.next_out = out;
 		z.avail_out = sizeof(out);
 		ret = inflate(&z, Z_SYNC_FLUSH);
