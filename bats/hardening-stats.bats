@@ -258,18 +258,10 @@ sleeper() {
 	SPID=$!
 }
 
-# start_hold: wd_hold with a queue open (its counter file is a template).
-start_hold() {
+# hold_template: wd_hold with a queue open (its counter file is a template).
+hold_template() {
 	need_prog "$HOLD"
-	mkfifo "$T/hin"
-	"$HOLD" 77 < "$T/hin" > "$T/hout" 3>&- &
-	HOLD_PID=$!
-	exec 8> "$T/hin"
-	for _ in $(seq 100); do
-		grep -q ready "$T/hout" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
+	start_hold 77 "$T"
 }
 
 # patch FILE PID [FILL]: set the pid field (and with FILL, every byte after
@@ -287,7 +279,7 @@ EOF
 }
 
 @test "wdctl reports each hostile counter file and still shows the real process" {
-	start_hold
+	hold_template
 	S="$WD_STATS_DIR"
 	tmpl="$S/wd-stats.$HOLD_PID"
 	[ -f "$tmpl" ]
@@ -327,7 +319,7 @@ EOF
 
 @test "wdctl: a counter file of another user under a process's name is not that process's" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to make a file owned by uid $NOBODY"
-	start_hold
+	hold_template
 	S="$WD_STATS_DIR"
 	sleeper
 	cp "$WD_STATS_DIR/wd-stats.$HOLD_PID" "$S/wd-stats.$SPID"
@@ -342,7 +334,7 @@ EOF
 }
 
 @test "wdctl: files truncated and rewritten while it reads them" {
-	start_hold
+	hold_template
 	S="$WD_STATS_DIR"
 	sleeper
 	f="$S/wd-stats.$SPID"

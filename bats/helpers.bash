@@ -65,3 +65,26 @@ shim_setup() {
 		skip "sanitizer build: an ASan library cannot be preloaded into uninstrumented programs"
 	fi
 }
+
+# start_hold N [DIR]: run $HOLD (test/core/wd_hold) with a queue open that
+# has made N requests, kept alive through a FIFO in DIR (default: the
+# test's tmpdir) until stop_hold; $HOLD_PID is its pid. Fails when it does
+# not say "ready" within 10 s.
+start_hold() {
+	local dir=${2:-$BATS_TEST_TMPDIR}
+	mkfifo "$dir/hold-in"
+	# fd 3 is bats's own output: the background process must not hold it.
+	"$HOLD" "$1" < "$dir/hold-in" > "$dir/hold-out" 3>&- &
+	HOLD_PID=$!
+	exec 8> "$dir/hold-in"
+	for _ in $(seq 100); do
+		grep -q ready "$dir/hold-out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+stop_hold() {
+	exec 8>&-
+	wait "$HOLD_PID"
+}

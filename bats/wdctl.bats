@@ -7,26 +7,6 @@ setup() {
 	HOLD="$top_builddir/test/core/wd_hold"
 }
 
-# Start wd_hold in the background, holding its queue open until we close
-# its stdin; sets HOLD_PID.
-start_hold() {
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	# fd 3 is bats's own output: the background process must not hold it.
-	"$HOLD" "$1" < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out" 3>&- &
-	HOLD_PID=$!
-	exec 8> "$BATS_TEST_TMPDIR/in"
-	for _ in $(seq 100); do
-		grep -q ready "$BATS_TEST_TMPDIR/out" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-stop_hold() {
-	exec 8>&-
-	wait "$HOLD_PID"
-}
-
 @test "wdctl --help describes both commands" {
 	run "$WDCTL" --help
 	[ "$status" -eq 0 ]
