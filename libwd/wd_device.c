@@ -13,26 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "wd_internal.h"
-#include "wd_stats_priv.h"
+#include "wd_config.h"
+#include "wd_fork.h"
 #include "soft/soft_engine.h"
-
-atomic_uint wd_fork_gen;
 
 /* The kernel driver is linked in only when its area is built. */
 extern const struct wd_drv wd_uacce_drv __attribute__((weak));
 
 #define WD_MAX_DEVICES 64
 
-static void wd_fork_child(void)
-{
-	atomic_fetch_add(&wd_fork_gen, 1);
-	soft_engine_fork_child();
-	wd_stats_fork_child();
-}
-
+/* The fork registry (wd_fork.c) bumps wd_fork_gen before this runs. */
 static void wd_install_atfork(void)
 {
-	pthread_atfork(NULL, NULL, wd_fork_child);
+	wd_atfork_register(soft_engine_fork_child);
 	soft_fault_init();
 }
 
@@ -45,7 +38,7 @@ void wd_device_init(void)
 
 static int wd_drivers(const struct wd_drv **drvs)
 {
-	const char *want = wd_env_str("WD_DEVICE", "auto");
+	const char *want = wd_config_str(WD_CFG_DEVICE);
 	int n = 0;
 
 	if (&wd_uacce_drv && strcmp(want, "soft"))
@@ -58,7 +51,7 @@ static int wd_drivers(const struct wd_drv **drvs)
 /* A specific device name in WD_DEVICE (not a driver class) restricts to it. */
 static const char *wd_forced_name(void)
 {
-	const char *want = wd_env_str("WD_DEVICE", "auto");
+	const char *want = wd_config_str(WD_CFG_DEVICE);
 
 	if (!strcmp(want, "auto") || !strcmp(want, "soft") || !strcmp(want, "kernel"))
 		return NULL;

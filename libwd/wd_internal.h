@@ -98,7 +98,7 @@ struct wd_qp {
 	int (*busy)(struct wd_qp *qp);	/* set by a driver to inject -EBUSY */
 };
 
-/* Incremented in every child after fork(); queues remember it. */
+/* Incremented in every child after fork() (wd_fork.c); queues remember it. */
 extern atomic_uint wd_fork_gen;
 
 /* Drivers, in order of preference for WD_DEVICE=auto. */

@@ -53,6 +53,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "wd_internal.h"
+#include "wd_config.h"
+#include "wd_fork.h"
 #include "wd_stats_priv.h"
 
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -66,7 +68,7 @@ static ino_t stats_ino;
 
 WD_EXPORT const char *wd_stats_dir(void)
 {
-	const char *dir = wd_env_str("WD_STATS_DIR", "/dev/shm");
+	const char *dir = wd_config_str(WD_CFG_STATS_DIR);
 
 	return strcmp(dir, "off") ? dir : NULL;
 }
@@ -166,6 +168,8 @@ err_dir:
 	return NULL;
 }
 
+static void stats_fork_child(void);
+
 static struct wd_stats_file *stats_create(void)
 {
 	const char *dir = wd_stats_dir();
@@ -179,7 +183,7 @@ static struct wd_stats_file *stats_create(void)
 	 * child forked after this (nginx workers after the master counted its
 	 * own start-up) must make a file of its own, not write into ours.
 	 */
-	wd_device_init();
+	wd_atfork_register(stats_fork_child);
 	f = stats_map_file(dir);
 	stats_published = f != NULL;
 	if (!f) {
@@ -311,7 +315,7 @@ WD_EXPORT void wd_alg_stats_add(const char *alg, enum wd_alg_counter c, uint64_t
 		__atomic_fetch_add(&a->c[c], n, __ATOMIC_RELAXED);
 }
 
-void wd_stats_fork_child(void)
+static void stats_fork_child(void)
 {
 	/*
 	 * The child keeps the parent's mapping (harmless, read by nobody

@@ -14,7 +14,4 @@
 struct wd_stats_queue *wd_stats_queue_get(const char *dev, const char *mode);
 void wd_stats_queue_put(struct wd_stats_queue *s);
 
-/* After fork, in the child: forget the parent's file. */
-void wd_stats_fork_child(void);
-
 #endif /* WD_STATS_PRIV_H */
