@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include "wd.h"
 #include "wd_ring.h"
+#include "wd_config.h"	/* every knob: wd_config_long(WD_CFG_...) */
 
 #define WD_EXPORT __attribute__((visibility("default")))
 
@@ -108,10 +109,6 @@ extern const struct wd_drv wd_soft_drv;
 /* wd_device.c */
 void wd_device_init(void);
 int wd_device_open_queue(struct wd_qp *qp, const struct wd_capa *capa);
-
-/* Environment knobs, read once (wd_util.c). */
-const char *wd_env_str(const char *name, const char *def);
-long wd_env_long(const char *name, long def, long min, long max);
 
 /* Does the space separated list contain word? */
 int wd_alg_list_has(const char *list, const char *word);

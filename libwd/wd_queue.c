@@ -23,7 +23,6 @@
 #include "wd_stats_priv.h"
 
 #define WD_RECV_SPIN_NS		20000	/* always poll this long before sleeping */
-#define WD_RECV_SPIN_MAX_US	2000	/* default of WD_RECV_SPIN_MAX_US */
 
 static inline struct wd_qp *wd_qp_of(const struct wd_queue *q)
 {
@@ -252,8 +251,7 @@ static int64_t wd_spin_max_ns;
 
 static void wd_spin_max_read(void)
 {
-	wd_spin_max_ns = wd_env_long("WD_RECV_SPIN_MAX_US", WD_RECV_SPIN_MAX_US,
-				     0, 1000000) * 1000;
+	wd_spin_max_ns = wd_config_long(WD_CFG_RECV_SPIN_MAX_US) * 1000;
 }
 
 /*

@@ -1,32 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* wd_util.c - environment knobs, algorithm lists and error messages. */
+/* wd_util.c - algorithm lists and error messages (knobs: wd_config.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "wd_internal.h"
-#include "wd_env.h"
-
-const char *wd_env_str(const char *name, const char *def)
-{
-	const char *v = wd_env_get(name);
-
-	return v && *v ? v : def;
-}
-
-long wd_env_long(const char *name, long def, long min, long max)
-{
-	const char *v = wd_env_get(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return def;
-	errno = 0;
-	n = strtol(v, &end, 0);
-	if (errno || *end || n < min || n > max)
-		return def;
-	return n;
-}
 
 int wd_alg_list_has(const char *list, const char *word)
 {

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include "wd.h"
 #include "wdz.h"
-#include "wd_env.h"
+#include "wd_config.h"
 
 __thread int wdz_in_real;
 int wdz_no_device[2][WD_COMP_NR_FORMATS];
@@ -62,42 +62,19 @@ const struct wdz_real *wdz_real(void)
 static struct wdz_config config;
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 
-static long wdz_env_num(const char *name, long def, long min, long max)
-{
-	const char *v = wd_env_get(name);
-	char *end;
-	long n;
-
-	if (!v || !*v)
-		return def;
-	n = strtol(v, &end, 0);
-	if (*end == 'k' || *end == 'K')
-		n <<= 10;
-	else if (*end == 'm' || *end == 'M')
-		n <<= 20;
-	return n < min ? min : n > max ? max : n;
-}
-
+/* The knobs come from libwd's table (wd_config.h): one parser, read once. */
 static void wdz_config_load(void)
 {
-	const char *m = wd_env_get("WD_ZLIB");
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *m = wd_config_str(WD_CFG_ZLIB);
 
-	config.mode = WDZ_AUTO;
-	if (m && (!strcmp(m, "off") || !strcmp(m, "0")))
-		config.mode = WDZ_OFF;
-	else if (m && (!strcmp(m, "force") || !strcmp(m, "on")))
-		config.mode = WDZ_FORCE;
-	config.min_inflate = (size_t)wdz_env_num("WD_ZLIB_MIN_INFLATE", 4096, 0, 1L << 30);
-	config.parallel = (unsigned int)wdz_env_num("WD_ZLIB_PARALLEL",
-						    cpus < 2 ? 2 : cpus > 8 ? 8 : cpus, 2, 64);
+	config.mode = !strcmp(m, "off") ? WDZ_OFF : !strcmp(m, "force") ? WDZ_FORCE : WDZ_AUTO;
+	config.min_inflate = (size_t)wd_config_long(WD_CFG_ZLIB_MIN_INFLATE);
+	config.parallel = (unsigned int)wd_config_long(WD_CFG_ZLIB_PARALLEL);
 	/* 0: wd_comp's default for the level (wd_comp.h) */
-	config.chunk = (unsigned int)wdz_env_num("WD_ZLIB_CHUNK", 0,
-						 64 << 10, 64 << 20);
-	config.verbose = (int)wdz_env_num("WD_ZLIB_DEBUG", 0, 0, 9);
+	config.chunk = (unsigned int)wd_config_long(WD_CFG_ZLIB_CHUNK);
+	config.verbose = (int)wd_config_long(WD_CFG_ZLIB_DEBUG);
 	/* compressed input an inflate stream keeps to survive a device error */
-	config.replay_max = (size_t)wdz_env_num("WD_ZLIB_REPLAY_MAX", WDZ_REPLAY_MAX, 0,
-						 1L << 30);
+	config.replay_max = (size_t)wd_config_long(WD_CFG_ZLIB_REPLAY_MAX);
 }
 
 const struct wdz_config *wdz_config(void)

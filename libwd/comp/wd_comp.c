@@ -94,7 +94,7 @@ uint32_t comp_inline_max(void)
 	static long v = -1;
 
 	if (v < 0)
-		v = wd_env_long("WD_COMP_INLINE_MAX", 16384, 0, 1L << 30);
+		v = wd_config_long(WD_CFG_COMP_INLINE_MAX);
 	return (uint32_t)v;
 }
 

@@ -25,7 +25,7 @@
 
 static int soft_list(struct wd_dev_info *devs, int max)
 {
-	long total = wd_env_long("WD_SOFT_MAX_QUEUES", 1024, 1, 65536);
+	long total = wd_config_long(WD_CFG_SOFT_MAX_QUEUES);
 
 	if (soft_fault.missing)
 		return 0;

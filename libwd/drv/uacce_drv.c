@@ -22,7 +22,6 @@
 #include "wd_internal.h"
 #include "uacce.h"
 
-#define UACCE_CLASS_DEFAULT	"/sys/class/uacce"
 #define UACCE_NAMES_MAX		64
 
 struct uacce_qpriv {
@@ -32,7 +31,7 @@ struct uacce_qpriv {
 
 static const char *uacce_class_dir(void)
 {
-	return wd_env_str("WD_SYSFS_CLASS", UACCE_CLASS_DEFAULT);
+	return wd_config_str(WD_CFG_SYSFS_CLASS);
 }
 
 /* Read dev/attr into buf without the trailing newline; 0 or -1. */

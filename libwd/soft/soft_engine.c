@@ -381,9 +381,7 @@ static void soft_engine_wake(struct soft_engine *e)
 
 int soft_engine_count(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return (int)wd_env_long("WD_SOFT_ENGINES", n > 0 ? n : 1, 1, 256);
+	return (int)wd_config_long(WD_CFG_SOFT_ENGINES);
 }
 
 /* Start the engine threads; under soft_dev.lock. */
@@ -396,8 +394,8 @@ static int soft_engines_start(void)
 	soft_dev.engines = calloc(n, sizeof(*soft_dev.engines));
 	if (!soft_dev.engines)
 		return -ENOMEM;
-	soft_dev.spin_ns = wd_env_long("WD_SOFT_SPIN_US", 200, 0, 1000000) * 1000;
-	soft_dev.affinity = strcmp(wd_env_str("WD_SOFT_AFFINITY", "auto"), "off") != 0;
+	soft_dev.spin_ns = wd_config_long(WD_CFG_SOFT_SPIN_US) * 1000;
+	soft_dev.affinity = strcmp(wd_config_str(WD_CFG_SOFT_AFFINITY), "off") != 0;
 	soft_dev.bind_base = soft_engine_base();
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -423,7 +421,7 @@ static int soft_engines_start(void)
 
 int soft_engine_attach(struct soft_queue *q)
 {
-	long max = wd_env_long("WD_SOFT_MAX_QUEUES", 1024, 1, 65536);
+	long max = wd_config_long(WD_CFG_SOFT_MAX_QUEUES);
 	struct soft_engine *e;
 	int i, ret = 0;
 

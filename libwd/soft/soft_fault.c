@@ -39,7 +39,7 @@ static long soft_fault_arg(const char *item, const char *key)
 
 void soft_fault_init(void)
 {
-	const char *env = wd_env_str("WD_SOFT_FAULT", NULL);
+	const char *env = wd_config_str(WD_CFG_SOFT_FAULT);
 	char buf[256], *item, *save;
 	long v;
 

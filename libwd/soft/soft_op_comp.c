@@ -94,8 +94,8 @@ static int comp_isal_lvl;	/* WD_COMP_ISAL_LEVEL, 1..3 (default 2) */
 
 static void comp_knobs_read(void)
 {
-	comp_zlib_forced = !strcmp(wd_env_str("WD_COMP_ENGINE", "auto"), "zlib");
-	comp_isal_lvl = (int)wd_env_long("WD_COMP_ISAL_LEVEL", 2, 1, 3);
+	comp_zlib_forced = !strcmp(wd_config_str(WD_CFG_COMP_ENGINE), "zlib");
+	comp_isal_lvl = (int)wd_config_long(WD_CFG_COMP_ISAL_LEVEL);
 }
 
 static void comp_knobs(void)

@@ -18,6 +18,8 @@ int main(void)
 	int i, accepted = 0, received = 0, ret;
 
 	tap_plan(0);
+	/* libwd reads its knobs once, at the first call: set before it */
+	setenv("WD_SOFT_MAX_QUEUES", "4", 1);
 	test_open(&q, "nop", 0, DEPTH);
 	ok(q.depth == DEPTH, "depth %u as asked", q.depth);
 	memset(m, 0, sizeof(m));
@@ -57,7 +59,6 @@ int main(void)
 		struct wd_queue qs[5];
 		int n = 0;
 
-		setenv("WD_SOFT_MAX_QUEUES", "4", 1);
 		for (i = 0; i < 5; i++) {
 			memset(&qs[i], 0, sizeof(qs[i]));
 			qs[i].capa.dev_name = "soft";

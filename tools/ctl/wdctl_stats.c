@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "wd_env.h"
+#include "wd_config.h"
 #include "wd_stats.h"
 #include "wdctl.h"
 
@@ -197,14 +197,12 @@ static int read_dev_counter(const char *cls, const char *dev, const char *name,
 
 static void show_devices(const struct wdctl_opts *o)
 {
-	const char *cls = wd_env_get("WD_SYSFS_CLASS");
+	const char *cls = wd_config_str(WD_CFG_SYSFS_CLASS);
 	struct dirent *de;
 	int shown = 0;
 	size_t i;
 	DIR *d;
 
-	if (!cls || !*cls)
-		cls = "/sys/class/uacce";
 	d = opendir(cls);
 	if (o->json)
 		printf(",\"devices\":[");
