@@ -56,12 +56,62 @@ extern __thread int wdz_in_real;
 extern int wdz_no_device[2][WD_COMP_NR_FORMATS];	/* [inflate][format] */
 
 /*
- * WDZ_REPLAY: an inflate stream whose device failed mid-stream, being
- * redone by a real zlib stream (zr) from the input kept in replay, until
- * the output the caller has not yet seen is handed over; then the stream
- * becomes a plain real-zlib stream (wdz_inflate.c).
+ * Where a deflate stream is (wdz_deflate.c, wdz_deflate_dev.c). Its
+ * session is made at init when there is memory for it; the path is taken
+ * at the first deflate() call.
+ *
+ *   UNDECIDED  --first deflate()--> DEVICE; or, with no session (or when
+ *              something only zlib does is asked for before any data), the
+ *              stream becomes zlib's (strm->state is the real library's:
+ *              no value of ours describes it)
+ *   DEVICE     --Z_FINISH takes the last input, the end is not out yet-->
+ *              FINISHING (zlib's FINISH_STATE: only Z_FINISH from now on)
+ *              --the end is out--> ENDED
+ *              --deflateSetDictionary before any data--> UNDECIDED
+ *   FINISHING  --the end is out--> ENDED
+ *   FINISHING, ENDED --deflateReset--> DEVICE
  */
-enum wdz_path { WDZ_UNDECIDED, WDZ_DEVICE, WDZ_REPLAY };
+enum wdz_deflate_state {
+	WDZ_DEF_UNDECIDED,
+	WDZ_DEF_DEVICE,
+	WDZ_DEF_FINISHING,
+	WDZ_DEF_ENDED,
+};
+
+/*
+ * Where an inflate stream is (wdz_inflate.c, wdz_inflate_dev.c,
+ * wdz_redo.c).
+ *
+ *   UNDECIDED  --first inflate() with data--> DEVICE; or the stream
+ *              becomes zlib's (small input, FDICT, Z_BLOCK, no session)
+ *   DEVICE     --the device ends the stream into the staging buffer--> DRAIN
+ *              --the device ends it into the caller's buffer--> ENDED
+ *              --corrupt data, the input no longer kept--> DEAD
+ *              --device failure, corrupt data, Z_BLOCK/Z_TREES, less input
+ *              presented than the device took--> REDO_START
+ *   DRAIN      --the stage is all handed out--> ENDED
+ *              --less input presented than the device took--> REDO_START
+ *   REDO_START --zr inflated the kept input up to the output the caller
+ *              has--> REDO (out of memory: stays, the next call tries
+ *              again) --zlib does not read what the device read--> DEAD
+ *   REDO       --zr has read all the kept input--> the stream becomes
+ *              zlib's (zr's state)
+ *   ENDED, DEAD stay until inflateReset: --> DEVICE while the stream has a
+ *              session, else UNDECIDED
+ *   any but UNDECIDED --inflateSync--> zlib's
+ *   inflateReset2 to another format, inflateGetHeader before any data
+ *              --> UNDECIDED
+ * inflateCopy of a DEVICE stream makes a REDO copy (or REDO_START, or DEAD).
+ */
+enum wdz_inflate_state {
+	WDZ_INF_UNDECIDED,
+	WDZ_INF_DEVICE,		/* a session decodes */
+	WDZ_INF_DRAIN,		/* the stream ended within the stage */
+	WDZ_INF_ENDED,		/* Z_STREAM_END: all output handed out */
+	WDZ_INF_REDO_START,	/* zlib redoes the kept input: zr not started */
+	WDZ_INF_REDO,		/* zr runs */
+	WDZ_INF_DEAD,		/* corrupt data seen: Z_DATA_ERROR (error says why) */
+};
 
 #define WDZ_STAGE	(256u << 10)	/* inflate output staging */
 #define WDZ_REPLAY_MAX	(8u << 20)	/* default WD_ZLIB_REPLAY_MAX */
@@ -74,7 +124,10 @@ struct wdz_state {
 	z_streamp strm;			/* first: as zlib's states */
 	uint32_t magic;			/* WDZ_MAGIC */
 	int inflate;
-	enum wdz_path path;
+	union {				/* by inflate */
+		enum wdz_deflate_state def;
+		enum wdz_inflate_state inf;
+	} st;
 	/* setup, as given to deflateInit2_/inflateInit2_ */
 	int level, method, window_bits, mem_level, strategy;
 	const char *version;
@@ -84,13 +137,11 @@ struct wdz_state {
 	/* deflate: a raw dictionary to prime with (pigz does that) */
 	unsigned char *dict;
 	unsigned int dict_len;
-	int last_flush;
-	int finished;			/* deflate: 1 Z_STREAM_END returned,
-					 * 2 Z_FINISH called (zlib's FINISH_STATE) */
+	int last_flush;			/* zlib's: -2 none since init/reset,
+					 * -1 more output due, else the flush */
 	/* inflate: output decoded ahead into the staging buffer */
 	unsigned char *stage;
 	unsigned int stage_pos, stage_len;
-	int stage_end;			/* the stream ended within stage */
 	uLong stage_check;		/* the check of the output up to stage_len */
 	int crc;			/* that check is crc32 (gzip), not adler32 */
 	/*
@@ -101,9 +152,8 @@ struct wdz_state {
 	 * is pending (gzread ends a file on that).
 	 */
 	uInt held;
-	int dead;			/* inflate: corrupt data seen */
-	int error;			/* its WD_COMP_E_* (for strm->msg) */
-	int dev_more;			/* inflate: the device holds output */
+	int error;			/* WDZ_INF_DEAD: its WD_COMP_E_* (for strm->msg) */
+	int dev_more;			/* WDZ_INF_DEVICE: the device holds output */
 	struct wd_comp_sess *sess;
 	/*
 	 * inflate: every byte the device consumed since the stream began (up
@@ -114,8 +164,7 @@ struct wdz_state {
 	size_t replay_len, replay_cap, replay_pos;
 	enum wdz_lost replay_lost;
 	uint64_t given;
-	z_stream zr;			/* WDZ_REPLAY: zlib redoing the stream */
-	int zr_live;			/* zr is initialised */
+	z_stream zr;			/* WDZ_INF_REDO: zlib redoing the stream */
 };
 
 /* Is strm's state ours? (NULL when it is the real library's.) */
@@ -127,6 +176,13 @@ static inline struct wdz_state *wdz_state(z_streamp strm)
 		return NULL;
 	s = (struct wdz_state *)strm->state;
 	return s->magic == WDZ_MAGIC && s->strm == strm ? s : NULL;
+}
+
+/* Has the stream taken a path (the device's, or a redo in zlib)? */
+static inline int wdz_decided(const struct wdz_state *s)
+{
+	return s->inflate ? s->st.inf != WDZ_INF_UNDECIDED :
+			    s->st.def != WDZ_DEF_UNDECIDED;
 }
 
 /* Valid for a call at all (zlib's own checks, before the state's). */
@@ -143,11 +199,24 @@ void wdz_free(z_streamp strm, void *p);
 /* wdz_stats.c: counters of streams served and fallen back */
 void wdz_count_fallback(int inflate);
 
-/* wdz_deflate.c / wdz_inflate.c */
+/* wdz_deflate.c: a stream with no data yet becomes zlib's */
 int wdz_deflate_to_real(z_streamp strm, struct wdz_state *s);
+
+/* wdz_deflate_dev.c: the device path of deflate streams */
+int wdz_deflate_sess_open(struct wdz_state *s);
+int wdz_deflate_decide(struct wdz_state *s);
+int wdz_deflate_device(z_streamp strm, struct wdz_state *s, int flush);
+
+/* wdz_inflate.c: the inflate entry points */
 int wdz_inflate_to_real(z_streamp strm, struct wdz_state *s);
 void wdz_inflate_release(z_streamp strm, struct wdz_state *s);
+
+/* wdz_inflate_dev.c: the device path of inflate streams */
+#define WDZ_RETRY_REAL	100	/* not zlib's: redo the stream in zlib */
+int wdz_inflate_decide(z_streamp strm, struct wdz_state *s, int flush);
+int wdz_inflate_device(z_streamp strm, struct wdz_state *s, int flush);
 void wdz_report_input(z_streamp strm, struct wdz_state *s, uInt n);
+void wdz_release_input(z_streamp strm, struct wdz_state *s);
 
 /* wdz_redo.c: inflate streams redone in zlib from the input they keep */
 void wdz_replay_keep(z_streamp strm, struct wdz_state *s, const Bytef *in, size_t n);

@@ -5,21 +5,16 @@
  * A stream starts undecided, with its parallel wd_comp session already
  * made (the input is cut in chunks compressed on several engines; short
  * pieces are coded in the library). Its first deflate() call takes that
- * path; what the device does not do (zlib/gzip-format dictionaries,
- * deflatePrime, deflateTune, custom gzip headers ...), asked for before
- * that, hands the stream to the real zlib instead. Nothing else decides:
- * in particular not the size of the first call, so the bytes out depend on
- * the parameters, the data and the flush points only, never on how the
- * input was split into calls (DESIGN.md, invariant 4; doc/compression.md,
- * "What the output depends on"). The return codes and the avail/total
- * bookkeeping follow zlib's rules.
+ * path (wdz_deflate_dev.c); what the device does not do (zlib/gzip-format
+ * dictionaries, deflatePrime, deflateTune, custom gzip headers ...), asked
+ * for before that, hands the stream to the real zlib instead. Here: the
+ * entry points, and where each sends a stream by its state (wdz.h, enum
+ * wdz_deflate_state).
  */
 #include <errno.h>
 #include <string.h>
 #include "wd.h"
 #include "wdz.h"
-
-#define RANK(f)	(((f) * 2) - ((f) > 4 ? 9 : 0))
 
 static int wdz_format_of(int window_bits, int *wb)
 {
@@ -57,11 +52,8 @@ static void wdz_deflate_reset_fields(z_streamp strm, struct wdz_state *s)
 	strm->data_type = Z_UNKNOWN;
 	strm->adler = s->format == WD_COMP_GZIP ? 0 : 1;
 	s->last_flush = -2;
-	s->finished = 0;
 	s->dict_len = 0;
 }
-
-static int wdz_deflate_sess_open(struct wdz_state *s);
 
 WDZ_EXPORT int deflateInit2_(z_streamp strm, int level, int method, int windowBits,
 			     int memLevel, int strategy, const char *version,
@@ -115,6 +107,12 @@ WDZ_EXPORT int deflateInit_(z_streamp strm, int level, const char *version,
 			     Z_DEFAULT_STRATEGY, version, stream_size);
 }
 
+/* Z_FINISH has taken the last input (FINISHING or ENDED): only Z_FINISH now. */
+static int wdz_deflate_finished(const struct wdz_state *s)
+{
+	return s->st.def == WDZ_DEF_FINISHING || s->st.def == WDZ_DEF_ENDED;
+}
+
 static void wdz_state_free(z_streamp strm, struct wdz_state *s)
 {
 	if (s->sess)
@@ -154,121 +152,6 @@ int wdz_deflate_to_real(z_streamp strm, struct wdz_state *s)
 	return ret;
 }
 
-static int wdz_deflate_sess_open(struct wdz_state *s)
-{
-	const struct wdz_config *c = wdz_config();
-	struct wd_comp_setup st = {
-		.op = WD_COMP_DEFLATE,
-		.format = s->format,
-		.level = s->level,
-		.window_bits = s->wb,
-		.mem_level = s->mem_level,
-		.strategy = s->strategy,
-		.parallel = c->parallel,
-		.chunk_size = c->chunk,
-	};
-	int ret;
-
-	if (s->sess)
-		return 0;
-	ret = wdz_no_device[0][s->format] ? -ENODEV : wd_comp_sess_alloc(&s->sess, &st);
-	if (ret == 0 && s->dict_len)
-		ret = wd_comp_sess_set_dict(s->sess, s->dict, s->dict_len);
-	if (ret) {
-		wdz_debug("no compression session: %s", wd_strerror(ret));
-		if (ret == -ENODEV)
-			wdz_no_device[0][s->format] = 1;
-		if (s->sess)
-			wd_comp_sess_free(s->sess);
-		s->sess = NULL;
-		return ret;
-	}
-	return 0;
-}
-
-/*
- * The first deflate() call: the session's path, or zlib's when there is
- * no session (no memory for one). 1 = device, 0 = zlib now. The size of
- * the call does not matter: a short stream's pieces are coded with zlib
- * in the library (WD_COMP_INLINE_MAX) and cost no queue; deciding here by
- * the first call's avail_in, as the shim once did, made compress() and a
- * stream fed in pieces give different bytes for the same input.
- */
-static int wdz_deflate_decide(struct wdz_state *s)
-{
-	if (wdz_deflate_sess_open(s))
-		return 0;
-	s->path = WDZ_DEVICE;
-	return 1;
-}
-
-/*
- * A deflate step that failed. The shim's deflate sessions are parallel
- * (WD_ZLIB_PARALLEL >= 2): their input is held in the session until its
- * chunk is compressed, and a chunk the device fails, cannot take (a queue
- * that stays full) or loses (a device that vanishes) is compressed again
- * in software from there (comp_par.c), so device faults never get here.
- * What does is the library running out of memory: Z_MEM_ERROR, as zlib
- * says for it. Anything else is a broken session.
- */
-static int wdz_deflate_failed(z_streamp strm, int ret)
-{
-	wdz_debug("deflate stream %p: %s", (void *)strm, wd_strerror(ret));
-	if (ret == -ENOMEM) {
-		strm->msg = (char *)"insufficient memory";
-		return Z_MEM_ERROR;
-	}
-	strm->msg = (char *)"device error";
-	return Z_STREAM_ERROR;
-}
-
-static int wdz_deflate_device(z_streamp strm, struct wdz_state *s, int flush)
-{
-	struct wd_comp_req req = { 0 };
-	uInt in0 = strm->avail_in, out0 = strm->avail_out;
-	int ret;
-
-	req.src = strm->next_in;
-	req.src_len = strm->avail_in;
-	req.dst = strm->next_out;
-	req.dst_len = strm->avail_out;
-	req.flush = flush;
-	ret = wd_comp_stream(s->sess, &req);
-	/* what a failed step took in or gave out is the session's: count it,
-	 * so that a call after Z_MEM_ERROR goes on from the right place */
-	if (req.consumed)	/* next_in may be NULL with no input (zlib allows it) */
-		strm->next_in += req.consumed;
-	strm->avail_in -= (uInt)req.consumed;
-	strm->total_in += req.consumed;
-	strm->next_out += req.produced;
-	strm->avail_out -= (uInt)req.produced;
-	strm->total_out += req.produced;
-	if (ret)
-		return wdz_deflate_failed(strm, ret);
-	if (s->format != WD_COMP_RAW)	/* zlib leaves a raw stream's at 1 */
-		strm->adler = req.checksum;
-	if (req.end) {
-		s->finished = 1;
-		return Z_STREAM_END;
-	}
-	if (flush == Z_FINISH && !strm->avail_in)
-		s->finished = 2;	/* zlib's FINISH_STATE: Z_FINISH only, no input */
-	if (strm->avail_out == 0) {
-		s->last_flush = -1;	/* zlib: more output may be due */
-		return Z_OK;
-	}
-	/* zlib's rule: a call that repeats a flush with nothing new */
-	if (!req.consumed && !req.produced && in0 == 0 && flush != Z_FINISH &&
-	    RANK(flush) <= RANK(s->last_flush)) {
-		s->last_flush = flush;
-		strm->msg = (char *)"buffer error";	/* as zlib's ERR_RETURN */
-		return Z_BUF_ERROR;
-	}
-	(void)out0;
-	s->last_flush = flush;
-	return Z_OK;
-}
-
 WDZ_EXPORT int deflate(z_streamp strm, int flush)
 {
 	struct wdz_state *s = wdz_state(strm);
@@ -278,7 +161,7 @@ WDZ_EXPORT int deflate(z_streamp strm, int flush)
 	if (flush > Z_BLOCK || flush < 0)
 		return Z_STREAM_ERROR;
 	if (!strm->next_out || (strm->avail_in && !strm->next_in) ||
-	    (s->finished && flush != Z_FINISH)) {
+	    (wdz_deflate_finished(s) && flush != Z_FINISH)) {
 		strm->msg = (char *)"stream error";
 		return Z_STREAM_ERROR;
 	}
@@ -286,7 +169,7 @@ WDZ_EXPORT int deflate(z_streamp strm, int flush)
 		strm->msg = (char *)"buffer error";
 		return Z_BUF_ERROR;
 	}
-	if (s->finished == 2 && strm->avail_in) {
+	if (s->st.def == WDZ_DEF_FINISHING && strm->avail_in) {
 		/* zlib: input after Z_FINISH is refused, once the output due
 		 * (as far as it fits) is out */
 		uInt in = strm->avail_in;
@@ -299,13 +182,13 @@ WDZ_EXPORT int deflate(z_streamp strm, int flush)
 		    (ret == Z_OK && !strm->avail_out))
 			return ret;
 	}
-	if (s->finished && strm->avail_in) {
+	if (wdz_deflate_finished(s) && strm->avail_in) {
 		strm->msg = (char *)"buffer error";	/* input after Z_FINISH */
 		return Z_BUF_ERROR;
 	}
-	if (s->finished == 1)
+	if (s->st.def == WDZ_DEF_ENDED)
 		return Z_STREAM_END;
-	if (s->path == WDZ_UNDECIDED && !wdz_deflate_decide(s)) {
+	if (s->st.def == WDZ_DEF_UNDECIDED && !wdz_deflate_decide(s)) {
 		if (wdz_deflate_to_real(strm, s) != Z_OK)
 			return Z_MEM_ERROR;
 		return wdz_real()->deflate(strm, flush);
@@ -324,7 +207,8 @@ WDZ_EXPORT int deflateEnd(z_streamp strm)
 	 * zlib: Z_DATA_ERROR when a stream is dropped after a deflate() call
 	 * went through (with input or not) and before Z_FINISH was called
 	 */
-	busy = (strm->total_in || strm->total_out || s->last_flush != -2) && !s->finished;
+	busy = (strm->total_in || strm->total_out || s->last_flush != -2) &&
+	       !wdz_deflate_finished(s);
 	wdz_state_free(strm, s);
 	return busy ? Z_DATA_ERROR : Z_OK;
 }
@@ -337,6 +221,8 @@ WDZ_EXPORT int deflateReset(z_streamp strm)
 		return wdz_real()->deflateReset(strm);
 	if (s->sess)
 		wd_comp_sess_reset(s->sess);
+	if (wdz_deflate_finished(s))
+		s->st.def = WDZ_DEF_DEVICE;
 	wdz_deflate_reset_fields(strm, s);
 	return Z_OK;
 }
@@ -403,7 +289,7 @@ WDZ_EXPORT int deflateSetDictionary(z_streamp strm, const Bytef *dictionary,
 		/* a decided stream that has not begun can still change path */
 		wd_comp_sess_free(s->sess);
 		s->sess = NULL;
-		s->path = WDZ_UNDECIDED;
+		s->st.def = WDZ_DEF_UNDECIDED;
 	}
 	WDZ_TO_REAL_OR(strm, s, deflateSetDictionary(strm, dictionary, dictLength),
 		       Z_STREAM_ERROR);
@@ -442,10 +328,10 @@ WDZ_EXPORT int deflateParams(z_streamp strm, int level, int strategy)
 		return Z_STREAM_ERROR;
 	if (level == s->level && strategy == s->strategy)
 		return Z_OK;
-	if (s->path == WDZ_DEVICE && wdz_begun(strm, s) &&
+	if (s->st.def != WDZ_DEF_UNDECIDED && wdz_begun(strm, s) &&
 	    (strategy != s->strategy || wdz_coder(level) != wdz_coder(s->level))) {
 		/* as zlib: end the block so far, then switch for what follows */
-		if (s->finished) {	/* zlib's deflate(Z_BLOCK) after the end */
+		if (wdz_deflate_finished(s)) {	/* zlib's deflate(Z_BLOCK) after the end */
 			strm->msg = (char *)"stream error";
 			return Z_STREAM_ERROR;
 		}

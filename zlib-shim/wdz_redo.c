@@ -40,12 +40,13 @@
 
 #define WDZ_REPLAY_MIN	(64u << 10)	/* first room of the replay buffer */
 
-/* The zlib stream of a recovery, if one runs. */
+/* The zlib stream of a recovery, if one runs: REDO -> REDO_START. */
 void wdz_zr_end(struct wdz_state *s)
 {
-	if (s->zr_live)
-		wdz_real()->inflateEnd(&s->zr);
-	s->zr_live = 0;
+	if (s->st.inf != WDZ_INF_REDO)
+		return;
+	wdz_real()->inflateEnd(&s->zr);
+	s->st.inf = WDZ_INF_REDO_START;
 }
 
 /* No more keeping: a later device failure cannot be repaired. */
@@ -103,9 +104,9 @@ void wdz_inflate_to_replay(z_streamp strm, struct wdz_state *s)
 {
 	wd_comp_sess_free(s->sess);
 	s->sess = NULL;
-	s->path = WDZ_REPLAY;
+	s->st.inf = WDZ_INF_REDO_START;
 	s->stage_pos = s->stage_len = 0;
-	s->stage_end = s->finished = s->dev_more = 0;
+	s->dev_more = 0;
 	wdz_count_fallback(1);
 	wdz_debug("inflate stream %p: zlib redoes %zu bytes of input, %llu of output "
 		  "delivered", (void *)strm, s->replay_len, (unsigned long long)s->given);
@@ -115,7 +116,7 @@ void wdz_inflate_to_replay(z_streamp strm, struct wdz_state *s)
 static int wdz_replay_differs(struct wdz_state *s)
 {
 	wdz_zr_end(s);
-	s->dead = 1;
+	s->st.inf = WDZ_INF_DEAD;
 	s->error = WD_COMP_E_UNKNOWN;
 	return Z_DATA_ERROR;
 }
@@ -151,7 +152,7 @@ static int wdz_zr_start(z_streamp strm, struct wdz_state *s)
 	wdz_in_real--;
 	if (ret != Z_OK)	/* the same setup worked at init: memory */
 		return Z_MEM_ERROR;
-	s->zr_live = 1;
+	s->st.inf = WDZ_INF_REDO;
 	zr->next_in = s->replay;
 	zr->avail_in = (uInt)s->replay_len;	/* replay_max <= 1 GiB */
 	ret = Z_OK;
@@ -224,7 +225,7 @@ int wdz_inflate_replay(z_streamp strm, struct wdz_state *s, int flush, uInt in0,
 	uLong out;
 	int ret;
 
-	if (!s->zr_live && (ret = wdz_zr_start(strm, s)) != Z_OK)
+	if (s->st.inf == WDZ_INF_REDO_START && (ret = wdz_zr_start(strm, s)) != Z_OK)
 		return ret;
 	wdz_zr_consumed(strm, s);	/* what the caller did not present before */
 	/* zr reads what zlib would: kept input up to what the caller reported
@@ -306,10 +307,10 @@ static int wdz_copy_buffers(z_streamp strm, struct wdz_state *d,
 	}
 	if (wdz_copy_replay(strm, d, s) != Z_OK)
 		return Z_MEM_ERROR;
-	if (s->zr_live) {
-		d->zr_live = wdz_real()->inflateCopy(&d->zr, (z_streamp)&s->zr) == Z_OK;
-		if (!d->zr_live)
+	if (s->st.inf == WDZ_INF_REDO) {
+		if (wdz_real()->inflateCopy(&d->zr, (z_streamp)&s->zr) != Z_OK)
 			return Z_MEM_ERROR;
+		d->st.inf = WDZ_INF_REDO;
 	}
 	return Z_OK;
 }
@@ -333,9 +334,9 @@ static int wdz_copy_device(z_streamp strm, struct wdz_state *d,
 	}
 	if (wdz_copy_replay(strm, d, s) != Z_OK)
 		return Z_MEM_ERROR;
-	d->path = WDZ_REPLAY;
+	d->st.inf = WDZ_INF_REDO_START;
 	d->stage_pos = d->stage_len = 0;
-	d->stage_end = d->finished = d->dev_more = 0;
+	d->dev_more = 0;
 	ret = wdz_zr_start(strm, d);
 	/* Z_DATA_ERROR: zlib does not read what the device read; the copy
 	 * is dead and says so at its next inflate() */
@@ -359,8 +360,9 @@ WDZ_EXPORT int inflateCopy(z_streamp dest, z_streamp source)
 	d->stage = NULL;
 	d->replay = NULL;
 	d->replay_cap = 0;
-	d->zr_live = 0;
-	if (s->path == WDZ_DEVICE && !s->dead && !s->finished && !s->stage_end)
+	if (d->st.inf == WDZ_INF_REDO)	/* not d's zr until it is copied */
+		d->st.inf = WDZ_INF_REDO_START;
+	if (s->st.inf == WDZ_INF_DEVICE)
 		ret = wdz_copy_device(source, d, s);
 	else	/* undecided, redone in zlib, ended or dead: no device needed */
 		ret = wdz_copy_buffers(source, d, s);

@@ -281,7 +281,7 @@ static inline int zd_on_device(z_streamp strm)
 {
 	struct wdz_state *s = wdz_state(strm);
 
-	return s && s->path != WDZ_UNDECIDED;
+	return s && wdz_decided(s);
 }
 
 /* ------------------------------------------------------------------ */
