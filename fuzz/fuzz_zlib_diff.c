@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_zlib_diff - the whole zlib API, the shim against stock zlib: the
- * engine of test/comp/zlib_diff.h with the fuzzer's bytes as its choices
+ * engine of test/comp/zlib_diff*.c with the fuzzer's bytes as its choices
  * (which scenario, which calls, their sizes and flushes, and some of the
  * data). A new deviation is a finding (the run's calls are printed, then
  * abort); the known classes being fixed (zlib_diff.h, enum zd_class) are
@@ -9,7 +9,7 @@
  *
  * This binary contains the shim (its zlib names are the ones the engine
  * calls) and stock zlib in a link map of its own (dlmopen, see
- * zlib_diff.h), as test/comp/test_zlib_diff. WD_ZLIB=force sends every
+ * zlib_diff.c), as test/comp/test_zlib_diff. WD_ZLIB=force sends every
  * stream that can go to the soft device there.
  *
  * Input: [scenario][choices ...]

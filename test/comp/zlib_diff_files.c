@@ -1,17 +1,21 @@
-/* SPDX-License-Identifier: MIT */
+// SPDX-License-Identifier: MIT
 /*
- * zlib_diff_files.h - the scenarios of zlib_diff.h beyond streams:
+ * zlib_diff_files.c - the scenarios of zlib_diff.h beyond streams:
  * compress and uncompress, gz* writing and reading (files are memfds, one
  * per side), and inflateBack.
  */
-#ifndef ZLIB_DIFF_FILES_H
-#define ZLIB_DIFF_FILES_H
+#include "config.h"
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "zlib_diff.h"
 
 /* compress, compress2, compressBound, uncompress, uncompress2. */
-static inline void zd_run_compress(struct zd_ctx *c)
+void zd_run_compress(struct zd_ctx *c)
 {
 	size_t len = zd_size(c, 300000);
 	uint8_t *data = zd_alloc(len), *out[2], *z;
@@ -122,7 +126,7 @@ out:
 /* ------------------------------------------------------------------ */
 /* gz*                                                                 */
 
-static inline int zd_memfd(const uint8_t *p, size_t n)
+static int zd_memfd(const uint8_t *p, size_t n)
 {
 	int fd = memfd_create("zlib_diff", MFD_CLOEXEC);
 
@@ -135,7 +139,7 @@ static inline int zd_memfd(const uint8_t *p, size_t n)
 }
 
 /* A new descriptor of the same file, with its own offset. */
-static inline int zd_reopen(int fd, int flags)
+static int zd_reopen(int fd, int flags)
 {
 	char path[64];
 	int nfd;
@@ -150,7 +154,7 @@ static inline int zd_reopen(int fd, int flags)
 }
 
 /* All of the file fd holds, as stock zlib's gz reads it. */
-static inline uint8_t *zd_gz_slurp(int fd, size_t *len, int *err)
+static uint8_t *zd_gz_slurp(int fd, size_t *len, int *err)
 {
 	gzFile f = zd_ref_lib.gzdopen(zd_reopen(fd, O_RDONLY), "rb");
 	size_t cap = 1u << 16, n = 0;
@@ -177,7 +181,7 @@ static inline uint8_t *zd_gz_slurp(int fd, size_t *len, int *err)
 	return p;
 }
 
-static inline const char *zd_gz_wmode(struct zd_ctx *c)
+static const char *zd_gz_wmode(struct zd_ctx *c)
 {
 	static const char *const m[] = { "wb", "wb9", "wb1", "ab", "wb0", "wbf", "wbh",
 					 "wbR", "wbF", "wbT", "w", "wb6h", "wbx", "rwb" };
@@ -186,7 +190,7 @@ static inline const char *zd_gz_wmode(struct zd_ctx *c)
 }
 
 /* The same writes through both sides' gz*. */
-static inline void zd_run_gzwrite(struct zd_ctx *c)
+void zd_run_gzwrite(struct zd_ctx *c)
 {
 	size_t len = zd_size(c, 300000), pos = 0, got[2];
 	uint8_t *data = zd_alloc(len), *back[2];
@@ -321,7 +325,7 @@ out:
 }
 
 /* The contents of a file to read: gzip members, or not gzip at all. */
-static inline void zd_gz_file(struct zd_ctx *c, struct zd_zin *in)
+static void zd_gz_file(struct zd_ctx *c, struct zd_zin *in)
 {
 	switch (zd_pick(c, 8)) {
 	case 0:		/* plain bytes: gzdirect */
@@ -340,7 +344,7 @@ static inline void zd_gz_file(struct zd_ctx *c, struct zd_zin *in)
 }
 
 /* The same reads through both sides' gz* of the same file. */
-static inline void zd_run_gzread(struct zd_ctx *c)
+void zd_run_gzread(struct zd_ctx *c)
 {
 	struct zd_zin in;
 	uint8_t *buf[2];
@@ -525,7 +529,7 @@ static int zd_back_out(void *desc, unsigned char *buf, unsigned len)
 	return 0;
 }
 
-static inline void zd_run_back(struct zd_ctx *c)
+void zd_run_back(struct zd_ctx *c)
 {
 	struct zd_zin in;
 	struct zd_back_io io[2];
@@ -575,51 +579,3 @@ static inline void zd_run_back(struct zd_ctx *c)
 	free(in.z);
 	free(in.raw);
 }
-
-/* ------------------------------------------------------------------ */
-
-enum { ZD_S_INFLATE, ZD_S_DEFLATE, ZD_S_COMPRESS, ZD_S_GZWRITE, ZD_S_GZREAD, ZD_S_BACK,
-       ZD_NR_SCENARIOS };
-
-static const char *const zd_scenario_name[ZD_NR_SCENARIOS] = {
-	"inflate", "deflate", "compress", "gz write", "gz read", "inflateBack",
-};
-
-/* One run of a scenario; 0 when shim and zlib agreed. */
-static inline int zd_run(struct zd_ctx *c, int scenario)
-{
-	switch (scenario) {
-	case ZD_S_INFLATE: zd_run_inflate(c); break;
-	case ZD_S_DEFLATE: zd_run_deflate(c); break;
-	case ZD_S_COMPRESS: zd_run_compress(c); break;
-	case ZD_S_GZWRITE: zd_run_gzwrite(c); break;
-	case ZD_S_GZREAD: zd_run_gzread(c); break;
-	default: zd_run_back(c); break;
-	}
-	return c->failed;
-}
-
-/* The report of a failed run: how to replay it, why, and its calls. */
-static inline void zd_report(const struct zd_ctx *c, int scenario, FILE *to, const char *pfx)
-{
-	const char *p = c->trace, *e;
-
-	fprintf(to, "%sscenario %d (%s), seed %llu: %s: %s\n", pfx, scenario,
-		zd_scenario_name[scenario], (unsigned long long)c->seed,
-		c->failed ? "new deviation" : "known deviations only", c->why);
-	if (c->fuzz)
-		fprintf(to, "%sreplay: fuzz_zlib_diff with the input saved\n", pfx);
-	else
-		fprintf(to, "%sreplay: ZD_SCENARIO=%d ZD_SEED=%llu comp/test_zlib_diff\n", pfx,
-			scenario, (unsigned long long)c->seed);
-	fprintf(to, "%scalls%s:\n", pfx, c->tcut ? " (the last ones)" : "");
-	while (*p) {
-		e = strchr(p, '\n');
-		if (!e)
-			e = p + strlen(p);
-		fprintf(to, "%s  %.*s\n", pfx, (int)(e - p), p);
-		p = *e ? e + 1 : e;
-	}
-}
-
-#endif /* ZLIB_DIFF_FILES_H */

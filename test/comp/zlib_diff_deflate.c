@@ -1,6 +1,6 @@
-/* SPDX-License-Identifier: MIT */
+// SPDX-License-Identifier: MIT
 /*
- * zlib_diff_deflate.h - the deflate scenario of zlib_diff.h: the same
+ * zlib_diff_deflate.c - the deflate scenario of zlib_diff.h: the same
  * random calls on a shim stream and a stock zlib stream. The bytes may
  * differ on a device stream; the rest must not: codes, input taken,
  * total_in, adler and msg after every call both sides had room for. (zlib
@@ -11,8 +11,11 @@
  * at the same offsets); deflateBound must bound a one-call stream. A
  * stream the shim gave to zlib must give zlib's bytes exactly.
  */
-#ifndef ZLIB_DIFF_DEFLATE_H
-#define ZLIB_DIFF_DEFLATE_H
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "zlib_diff.h"
 
 /* What shaped the shim's stream since its last reset, to replay it. */
 enum { ZD_EV_FLUSH, ZD_EV_PARAMS, ZD_EV_DICT };
@@ -59,7 +62,7 @@ struct zd_drun {
 	int flush_ev;		/* the flush being finished is recorded */
 };
 
-static inline void zd_ev_at(struct zd_drun *d, int type, int a, int b, size_t at)
+static void zd_ev_at(struct zd_drun *d, int type, int a, int b, size_t at)
 {
 	if (d->nev < 0)
 		return;
@@ -74,19 +77,19 @@ static inline void zd_ev_at(struct zd_drun *d, int type, int a, int b, size_t at
 	d->nev++;
 }
 
-static inline void zd_ev_add(struct zd_drun *d, int type, int a, int b)
+static void zd_ev_add(struct zd_drun *d, int type, int a, int b)
 {
 	zd_ev_at(d, type, a, b, (size_t)(d->s[0].z->next_in - d->data));
 }
 
-static inline size_t zd_dleft(const struct zd_drun *d, int i)
+static size_t zd_dleft(const struct zd_drun *d, int i)
 {
 	return d->len - (size_t)(d->s[i].z->next_in - d->data);
 }
 
 /* Codes, input taken, adler and msg after a call both had room for. */
-static inline void zd_def_same(struct zd_ctx *c, struct zd_drun *d, const char *op,
-			       int ra, int rb)
+static void zd_def_same(struct zd_ctx *c, struct zd_drun *d, const char *op,
+			int ra, int rb)
 {
 	z_stream *x = d->s[0].z, *y = d->s[1].z;
 
@@ -94,7 +97,7 @@ static inline void zd_def_same(struct zd_ctx *c, struct zd_drun *d, const char *
 		return;
 	if (ZD_CHECK(c, ra == rb, "%s: shim %d, zlib %d", op, ra, rb) ||
 	    ZD_CHECK(c, x->avail_in == y->avail_in &&
-		     x->total_in + (wdz_state(x) ? d->dict_in : 0) == y->total_in,
+		     x->total_in + (zd_is_shim(x) ? d->dict_in : 0) == y->total_in,
 		     "%s: in shim %u/%lu, zlib %u/%lu", op, x->avail_in, x->total_in,
 		     y->avail_in, y->total_in) ||
 	    ZD_CHECK(c, x->adler == y->adler, "%s: adler shim %lx, zlib %lx", op,
@@ -113,7 +116,7 @@ static inline void zd_def_same(struct zd_ctx *c, struct zd_drun *d, const char *
 
 /* Output room: mostly plenty, sometimes 0, 1, 2 or a few bytes (choice
  * 0, all the fuzzer's choices once its input is used up: plenty). */
-static inline size_t zd_def_room(struct zd_ctx *c, size_t in)
+static size_t zd_def_room(struct zd_ctx *c, size_t in)
 {
 	switch (zd_pick(c, 8)) {
 	case 6:
@@ -130,7 +133,7 @@ static const int zd_def_flush[] = { Z_NO_FLUSH, Z_NO_FLUSH, Z_NO_FLUSH, Z_PARTIA
 				    Z_NO_FLUSH, Z_TREES, -1 };
 
 /* One deflate() call on both sides (f < -1: a random one). */
-static inline void zd_def_call(struct zd_ctx *c, struct zd_drun *d, int f)
+static void zd_def_call(struct zd_ctx *c, struct zd_drun *d, int f)
 {
 	size_t ai = zd_size(c, d->len), room, req_end = 0, end;
 	int i, full = 0, in0[2], new_req = d->s[0].flushing < 0;
@@ -228,7 +231,7 @@ static inline void zd_def_call(struct zd_ctx *c, struct zd_drun *d, int f)
 }
 
 /* deflateCopy on both; the run goes on with the copy or the original. */
-static inline void zd_def_copy(struct zd_ctx *c, struct zd_drun *d)
+static void zd_def_copy(struct zd_ctx *c, struct zd_drun *d)
 {
 	int r[2], i, dev = zd_on_device(d->s[0].z), use_copy = (int)zd_pick(c, 2);
 
@@ -255,7 +258,7 @@ static inline void zd_def_copy(struct zd_ctx *c, struct zd_drun *d)
 		ZD_CHECK(c, r[0] == r[1], "deflateCopy: shim %d, zlib %d", r[0], r[1]);
 }
 
-static inline void zd_def_reset(struct zd_ctx *c, struct zd_drun *d)
+static void zd_def_reset(struct zd_ctx *c, struct zd_drun *d)
 {
 	int keep = (int)zd_pick(c, 2), r[2], i;
 
@@ -280,8 +283,8 @@ static inline void zd_def_reset(struct zd_ctx *c, struct zd_drun *d)
 	/* zlib's deflateResetKeep keeps the window: its next stream may refer
 	 * to the last one's data. ZD_DOCUMENTED: the shim's streams start
 	 * afresh (a stream it gave to zlib does as zlib's) */
-	d->kept = keep && !wdz_state(d->s[0].z);
-	if (keep && wdz_state(d->s[0].z))
+	d->kept = keep && !zd_is_shim(d->s[0].z);
+	if (keep && zd_is_shim(d->s[0].z))
 		d->stop = 1;	/* zlib's next stream is another one */
 	d->seg_level = d->level;
 	d->seg_strategy = d->strategy;
@@ -291,7 +294,7 @@ static inline void zd_def_reset(struct zd_ctx *c, struct zd_drun *d)
 }
 
 /* deflateBound, then all the input in one deflate(Z_FINISH) that fits it. */
-static inline void zd_def_oneshot(struct zd_ctx *c, struct zd_drun *d)
+static void zd_def_oneshot(struct zd_ctx *c, struct zd_drun *d)
 {
 	uLong b[2];
 	int i;
@@ -325,7 +328,7 @@ static inline void zd_def_oneshot(struct zd_ctx *c, struct zd_drun *d)
 }
 
 /* deflateParams on both. */
-static inline void zd_def_params(struct zd_ctx *c, struct zd_drun *d)
+static void zd_def_params(struct zd_ctx *c, struct zd_drun *d)
 {
 	int level = (int)zd_pick(c, 12) - 1, strategy = (int)zd_pick(c, 6), r[2], i;
 
@@ -360,7 +363,7 @@ static inline void zd_def_params(struct zd_ctx *c, struct zd_drun *d)
 }
 
 /* The other calls, on both sides. */
-static inline void zd_def_misc(struct zd_ctx *c, struct zd_drun *d, int op)
+static void zd_def_misc(struct zd_ctx *c, struct zd_drun *d, int op)
 {
 	int r[2], i, a = 0, b = 0;
 	unsigned p[2] = { 0, 0 };
@@ -396,7 +399,7 @@ static inline void zd_def_misc(struct zd_ctx *c, struct zd_drun *d, int op)
 		 * window of it) to total_in; a raw stream primed on the device
 		 * does not.
 		 */
-		if (r[0] == Z_OK && r[1] == Z_OK && wdz_state(d->s[0].z) &&
+		if (r[0] == Z_OK && r[1] == Z_OK && zd_is_shim(d->s[0].z) &&
 		    d->s[1].z->total_in > d->s[0].z->total_in + d->dict_in)
 			d->dict_in = d->s[1].z->total_in - d->s[0].z->total_in;
 		break;
@@ -485,8 +488,8 @@ static inline void zd_def_misc(struct zd_ctx *c, struct zd_drun *d, int op)
 }
 
 /* Feed z the input up to offset at with Z_NO_FLUSH in random pieces. */
-static inline int zd_replay_feed(struct zd_ctx *c, z_stream *z, const uint8_t *data,
-				 size_t at, size_t cap, uint8_t *out)
+static int zd_replay_feed(struct zd_ctx *c, z_stream *z, const uint8_t *data,
+			  size_t at, size_t cap, uint8_t *out)
 {
 	size_t pos = z->next_in ? (size_t)(z->next_in - data) : 0;
 	int guard = 0;
@@ -506,8 +509,8 @@ static inline int zd_replay_feed(struct zd_ctx *c, z_stream *z, const uint8_t *d
 }
 
 /* One event of the original stream, with no input and room enough. */
-static inline int zd_replay_event(z_stream *z, const struct zd_drun *d,
-				  const struct zd_ev *e, size_t cap, uint8_t *out)
+static int zd_replay_event(z_stream *z, const struct zd_drun *d,
+			   const struct zd_ev *e, size_t cap, uint8_t *out)
 {
 	int ret = Z_OK, guard = 0;
 
@@ -537,7 +540,7 @@ static inline int zd_replay_event(z_stream *z, const struct zd_drun *d,
  * events at the same input offsets and the input in other pieces: the
  * same bytes (DESIGN.md, invariant 4).
  */
-static inline void zd_def_replay(struct zd_ctx *c, struct zd_drun *d)
+static void zd_def_replay(struct zd_ctx *c, struct zd_drun *d)
 {
 	struct zd_def *o = &d->s[0];
 	uint8_t *out = zd_alloc(o->cap);
@@ -568,7 +571,7 @@ static inline void zd_def_replay(struct zd_ctx *c, struct zd_drun *d)
 }
 
 /* Both sides to Z_STREAM_END, then the checks of the whole stream. */
-static inline void zd_def_finish(struct zd_ctx *c, struct zd_drun *d)
+static void zd_def_finish(struct zd_ctx *c, struct zd_drun *d)
 {
 	const char *why;
 	int i, k;
@@ -598,7 +601,7 @@ static inline void zd_def_finish(struct zd_ctx *c, struct zd_drun *d)
 	if (ZD_CHECK(c, d->apart || d->s[0].ret == d->s[1].ret, "finish: shim %d, zlib %d",
 		     d->s[0].ret, d->s[1].ret) ||
 	    ZD_CHECK(c, d->apart ||
-		     (d->s[0].z->total_in + (wdz_state(d->s[0].z) ? d->dict_in : 0) ==
+		     (d->s[0].z->total_in + (zd_is_shim(d->s[0].z) ? d->dict_in : 0) ==
 		      d->s[1].z->total_in &&
 		     d->s[0].z->adler == d->s[1].z->adler), "finish: in %lu/%lu adler %lx/%lx",
 		     d->s[0].z->total_in, d->s[1].z->total_in, d->s[0].z->adler,
@@ -618,7 +621,7 @@ static inline void zd_def_finish(struct zd_ctx *c, struct zd_drun *d)
 }
 
 /* Stream setup: mostly valid, sometimes not (init must agree then). */
-static inline void zd_def_setup(struct zd_ctx *c, struct zd_drun *d)
+static void zd_def_setup(struct zd_ctx *c, struct zd_drun *d)
 {
 	static const int wb[] = { 15, -15, 31, 9, -9, 25, 12, -12, 8, -8, 24, 7, 32, -16 };
 
@@ -637,7 +640,7 @@ static inline void zd_def_setup(struct zd_ctx *c, struct zd_drun *d)
 }
 
 /* The deflate scenario. */
-static inline void zd_run_deflate(struct zd_ctx *c)
+void zd_run_deflate(struct zd_ctx *c)
 {
 	struct zd_drun *d = calloc(1, sizeof(*d));
 	uint8_t *data;
@@ -710,5 +713,3 @@ out:
 	free(data);
 	free(d);
 }
-
-#endif /* ZLIB_DIFF_DEFLATE_H */

@@ -1,30 +1,20 @@
-/* SPDX-License-Identifier: MIT */
+// SPDX-License-Identifier: MIT
 /*
- * zlib_diff_inflate.h - the inflate scenario of zlib_diff.h: stock zlib
+ * zlib_diff_inflate.c - the inflate scenario of zlib_diff.h: stock zlib
  * makes a stream (any format, level, flushes, dictionary, gzip header,
  * more members, trailing bytes, corruption), then the shim and stock zlib
  * inflate it with the same random calls, and everything observable must
  * agree after each call.
  */
-#ifndef ZLIB_DIFF_INFLATE_H
-#define ZLIB_DIFF_INFLATE_H
+#include "config.h"
 
-#define ZD_OUT_MAX	(2u << 20)
-#define ZD_CUT_SHORT	258	/* at a cut: at most a match (doc: a literal) */
-
-/* A compressed input and what it holds. */
-struct zd_zin {
-	uint8_t *z, *raw;
-	size_t zlen, rawlen;
-	uint8_t dict[300];
-	size_t dlen;
-	int wbits;		/* the producer's */
-	int damaged;		/* cut, corrupted, or the fuzzer's own bytes */
-};
+#include <stdlib.h>
+#include <string.h>
+#include "zlib_diff.h"
 
 /* One stock-zlib member of fmt's wbits; appends to in->z. */
-static inline void zd_make_member(struct zd_ctx *c, struct zd_zin *in, size_t cap,
-				  const uint8_t *data, size_t len)
+static void zd_make_member(struct zd_ctx *c, struct zd_zin *in, size_t cap,
+			   const uint8_t *data, size_t len)
 {
 	static const int fl[] = { Z_NO_FLUSH, Z_PARTIAL_FLUSH, Z_SYNC_FLUSH, Z_FULL_FLUSH,
 				  Z_BLOCK };
@@ -73,13 +63,13 @@ static inline void zd_make_member(struct zd_ctx *c, struct zd_zin *in, size_t ca
 	R->deflateEnd(&zs);
 }
 
-static inline const char *zd_wbits_name(int wbits)
+static const char *zd_wbits_name(int wbits)
 {
 	return wbits < 0 ? "raw" : wbits > 15 ? "gzip" : "zlib";
 }
 
 /* The input of an inflate run (wbits 0: any format). */
-static inline void zd_make_input(struct zd_ctx *c, struct zd_zin *in, int wbits)
+void zd_make_input(struct zd_ctx *c, struct zd_zin *in, int wbits)
 {
 	static const int wb[] = { 15, -15, 31, 9, -9, 25, 12, -12, 8, 24 };
 	size_t cap, i, n;
@@ -164,8 +154,8 @@ struct zd_inf {
  * adler agrees, or shows the H1 class: an auto-detected gzip stream whose
  * header zlib has not read to its end yet (zlib: still 1; shim: 0).
  */
-static inline int zd_inf_adler(struct zd_ctx *c, struct zd_inf *a, z_stream *x, z_stream *y,
-			       const char *op)
+static int zd_inf_adler(struct zd_ctx *c, struct zd_inf *a, z_stream *x, z_stream *y,
+			const char *op)
 {
 	if (x->adler == y->adler)
 		return 1;
@@ -178,8 +168,8 @@ static inline int zd_inf_adler(struct zd_ctx *c, struct zd_inf *a, z_stream *x, 
 }
 
 /* Everything a caller sees of a stream after a call. */
-static inline int zd_inf_same(struct zd_ctx *c, struct zd_inf *a, struct zd_inf *b,
-			      const char *op, int ra, int rb)
+static int zd_inf_same(struct zd_ctx *c, struct zd_inf *a, struct zd_inf *b,
+		       const char *op, int ra, int rb)
 {
 	z_stream *x = a->z, *y = b->z;
 	int dev = zd_on_device(x);
@@ -221,11 +211,11 @@ static inline int zd_inf_same(struct zd_ctx *c, struct zd_inf *a, struct zd_inf 
 	return 1;
 }
 
-static inline int zd_inf_prefix(struct zd_ctx *c, struct zd_inf *s, const char *op);
+static int zd_inf_prefix(struct zd_ctx *c, struct zd_inf *s, const char *op);
 
 /* Feed both sides the rest of their input, output room to the end. */
-static inline void zd_inf_drain(struct zd_ctx *c, struct zd_inf *s, struct zd_zin *in,
-				int *ret)
+static void zd_inf_drain(struct zd_ctx *c, struct zd_inf *s, struct zd_zin *in,
+			 int *ret)
 {
 	int i, k;
 
@@ -272,7 +262,7 @@ static inline void zd_inf_drain(struct zd_ctx *c, struct zd_inf *s, struct zd_zi
 			 s[1].z->total_in, s[0].z->adler, s[1].z->adler);
 }
 
-static inline uInt zd_room(struct zd_ctx *c, size_t left)
+static uInt zd_room(struct zd_ctx *c, size_t left)
 {
 	size_t n;
 
@@ -289,13 +279,13 @@ static inline uInt zd_room(struct zd_ctx *c, size_t left)
 static const int zd_inf_flush[] = { Z_NO_FLUSH, Z_NO_FLUSH, Z_NO_FLUSH, Z_SYNC_FLUSH,
 				    Z_FINISH, Z_BLOCK, Z_TREES, Z_PARTIAL_FLUSH, 9 };
 
-static inline int zd_soft_ret(int r)
+static int zd_soft_ret(int r)
 {
 	return r == Z_OK || r == Z_BUF_ERROR || r == Z_STREAM_END || r == Z_DATA_ERROR;
 }
 
 /* The sides' outputs agree as far as both went. */
-static inline int zd_inf_prefix(struct zd_ctx *c, struct zd_inf *s, const char *op)
+static int zd_inf_prefix(struct zd_ctx *c, struct zd_inf *s, const char *op)
 {
 	uLong n = s[0].z->total_out < s[1].z->total_out ? s[0].z->total_out : s[1].z->total_out;
 
@@ -315,8 +305,8 @@ static inline int zd_inf_prefix(struct zd_ctx *c, struct zd_inf *s, const char *
  * their output so far must agree, and the drain at the end compares the
  * whole.
  */
-static inline void zd_inf_call(struct zd_ctx *c, struct zd_inf *s, struct zd_zin *in,
-			       int *ret, int *apart)
+static void zd_inf_call(struct zd_ctx *c, struct zd_inf *s, struct zd_zin *in,
+			int *ret, int *apart)
 {
 	int f = zd_inf_flush[zd_pick(c, sizeof(zd_inf_flush) / sizeof(*zd_inf_flush))];
 	size_t rpos = (size_t)(s[1].z->next_in - in->z), spos = (size_t)(s[0].z->next_in - in->z);
@@ -388,7 +378,7 @@ static inline void zd_inf_call(struct zd_ctx *c, struct zd_inf *s, struct zd_zin
 	}
 }
 
-static inline void zd_inf_head(struct zd_inf *s)
+static void zd_inf_head(struct zd_inf *s)
 {
 	memset(&s->head, 0, sizeof(s->head));
 	memset(s->extra, 0, sizeof(s->extra));
@@ -404,7 +394,7 @@ static inline void zd_inf_head(struct zd_inf *s)
 }
 
 /* inflateCopy on both; the run goes on with the copy or the original. */
-static inline void zd_inf_copy(struct zd_ctx *c, struct zd_inf *s)
+static void zd_inf_copy(struct zd_ctx *c, struct zd_inf *s)
 {
 	int r[2], i, dev = zd_on_device(s[0].z), use_copy = (int)zd_pick(c, 2);
 
@@ -431,8 +421,8 @@ static inline void zd_inf_copy(struct zd_ctx *c, struct zd_inf *s)
 }
 
 /* The other calls on a live inflate stream, on both sides. */
-static inline void zd_inf_misc(struct zd_ctx *c, struct zd_inf *s, struct zd_zin *in,
-			       int op, int last, int *stop)
+static void zd_inf_misc(struct zd_ctx *c, struct zd_inf *s, struct zd_zin *in,
+			int op, int last, int *stop)
 {
 	int r[2], i, arg = 0, arg2 = 0, was_dev;
 	long m[2];
@@ -579,8 +569,8 @@ static inline void zd_inf_misc(struct zd_ctx *c, struct zd_inf *s, struct zd_zin
 }
 
 /* inflateReset/Reset2/ResetKeep; the input goes on or starts again. */
-static inline void zd_inf_reset(struct zd_ctx *c, struct zd_inf *s, struct zd_zin *in,
-				int *wbits)
+static void zd_inf_reset(struct zd_ctx *c, struct zd_inf *s, struct zd_zin *in,
+			 int *wbits)
 {
 	static const int wb[] = { 15, -15, 31, 47, 0, 9, -9, 7, 48, -16 };
 	int kind = (int)zd_pick(c, 3), rewind = (int)zd_pick(c, 2), r[2], i;
@@ -597,9 +587,9 @@ static inline void zd_inf_reset(struct zd_ctx *c, struct zd_inf *s, struct zd_zi
 			continue;
 		/* ZD_DOCUMENTED: zlib's inflateResetKeep keeps the window, the
 		 * shim's streams start afresh */
-		s[i].no_hist = kind == 1 && (wdz_state(s[0].z) || s[0].dev_seen);
+		s[i].no_hist = kind == 1 && (zd_is_shim(s[0].z) || s[0].dev_seen);
 		/* zlib's next stream may refer to the last one's window */
-		s[i].kept = kind == 1 && wdz_state(s[0].z);
+		s[i].kept = kind == 1 && zd_is_shim(s[0].z);
 		if (kind != 1)
 			s[i].dev_seen = 0;
 		/* the output starts again; the input goes on (members) or not */
@@ -618,7 +608,7 @@ static inline void zd_inf_reset(struct zd_ctx *c, struct zd_inf *s, struct zd_zi
 }
 
 /* Choose inflate's windowBits for a producer's. */
-static inline int zd_inf_wbits(struct zd_ctx *c, int wbits)
+static int zd_inf_wbits(struct zd_ctx *c, int wbits)
 {
 	switch (zd_pick(c, 8)) {
 	case 0:
@@ -637,7 +627,7 @@ static inline int zd_inf_wbits(struct zd_ctx *c, int wbits)
 }
 
 /* The inflate scenario. */
-static inline void zd_run_inflate(struct zd_ctx *c)
+void zd_run_inflate(struct zd_ctx *c)
 {
 	struct zd_inf s[2];
 	struct zd_zin in;
@@ -704,5 +694,3 @@ out:
 	free(in.z);
 	free(in.raw);
 }
-
-#endif /* ZLIB_DIFF_INFLATE_H */
