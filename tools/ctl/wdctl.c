@@ -4,6 +4,7 @@
  *
  *   wdctl list  [--json]              devices and what they serve
  *   wdctl stats [--json] [--pid PID]  counters of live processes using libwd
+ *   wdctl config [--json | --list]    every knob: effective value and source
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -21,10 +22,13 @@ static void usage(FILE *f)
 		"  list          devices: api version, algorithms, modes, queues, NUMA node\n"
 		"  stats         per-process queue and algorithm counters (read from\n"
 		"                $WD_STATS_DIR, default /dev/shm)\n"
+		"  config        every knob (WD_* variables, wd_soft.ko parameters,\n"
+		"                openssl.cnf keys): its value here and where it came from\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json    print JSON instead of a table\n"
 		"  -p, --pid PID stats of one process only\n"
+		"  -l, --list    config: the table of knobs, as doc/config.md has it\n"
 		"  -h, --help    print this help and exit\n"
 		"  -V, --version print the version and exit\n"
 		"\n"
@@ -51,6 +55,7 @@ void wdctl_json_str(const char *s)
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "pid", required_argument, NULL, 'p' },
+	{ "list", no_argument, NULL, 'l' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -78,6 +83,9 @@ static int parse_opts(int argc, char **argv, const char *optstring, struct wdctl
 				return 2;
 			}
 			break;
+		case 'l':
+			o->list = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -98,12 +106,12 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int ret;
 
-	ret = parse_opts(argc, argv, "+jp:hV", &o);
+	ret = parse_opts(argc, argv, "+jp:lhV", &o);
 	if (ret >= 0)
 		return ret;
 	cmd = optind < argc ? argv[optind++] : "list";
 	/* Options may also follow the command: wdctl stats --json */
-	ret = parse_opts(argc, argv, "jp:hV", &o);
+	ret = parse_opts(argc, argv, "jp:lhV", &o);
 	if (ret >= 0)
 		return ret;
 	if (optind < argc) {
@@ -114,6 +122,8 @@ int main(int argc, char **argv)
 		return wdctl_list(&o);
 	if (!strcmp(cmd, "stats"))
 		return wdctl_stats(&o);
+	if (!strcmp(cmd, "config"))
+		return wdctl_config(&o);
 	fprintf(stderr, "wdctl: unknown command '%s' (try 'wdctl --help')\n", cmd);
 	return 2;
 }

@@ -6,10 +6,12 @@
 struct wdctl_opts {
 	int json;
 	int pid;	/* 0: every process */
+	int list;	/* config --list: the table as doc/config.md has it */
 };
 
 int wdctl_list(const struct wdctl_opts *o);
 int wdctl_stats(const struct wdctl_opts *o);
+int wdctl_config(const struct wdctl_opts *o);
 
 /* Print one process's counters as wdctl stats does (fuzz/fuzz_stats.c). */
 struct wd_stats_file;
