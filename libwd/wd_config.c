@@ -95,11 +95,13 @@ static const struct wd_cfg_info cfg_table[WD_CFG_NR] = {
 
 	[WD_CFG_ZLIB] = ENUM("WD_ZLIB", ENV, zlib_modes, zlib_aliases, 0, "zlib shim",
 		"doc/compression.md",
-		"auto: offload by the shim's rules; off (or 0): every stream to zlib; force (or "
-		"on): every stream that can be, small inflate streams too"),
+		"auto: offload by the shim's rules; off (or 0): every stream to zlib (counted as "
+		"fallback); force (or on): every stream that can be, small inflate streams too "
+		"(deflate: the same as auto)"),
 	[WD_CFG_ZLIB_MIN_INFLATE] = SIZE("WD_ZLIB_MIN_INFLATE", 4096, NULL, 0, 1L << 30,
 		"zlib shim", "doc/compression.md",
-		"zlib and raw inflate streams whose first piece is below this go to zlib"),
+		"zlib and raw inflate streams (not gzip) whose first piece is below this go to "
+		"zlib"),
 	[WD_CFG_ZLIB_PARALLEL] = LONG("WD_ZLIB_PARALLEL", ENV, "queues", 0,
 		"online CPUs (2..8)", 2, 64, "zlib shim", "doc/compression.md",
 		"queues (engines) one deflate stream is spread over"),
@@ -144,10 +146,12 @@ static const struct wd_cfg_info cfg_table[WD_CFG_NR] = {
 
 	[WD_CFG_OSSL_CIPHER_THRESHOLD] = STR("cipher_threshold", OSSL, WD_CFG_STRING, "auto",
 		NULL, "wd.so", "doc/provider.md",
-		"AES updates shorter than this many bytes stay in software; auto: no AES on the "
-		"soft device, 16384 on a kernel device"),
+		"AES updates (and TLS records, XTS data units) shorter than this many bytes stay "
+		"in software; auto: AES is not offered at all on the soft device, 16384 on a "
+		"kernel device"),
 	[WD_CFG_OSSL_RSA_MIN_BITS] = LONG("rsa_min_bits", OSSL, "bits", 1024, NULL, 1024, 8192,
-		"wd.so", "doc/provider.md", "smaller RSA keys stay in software"),
+		"wd.so", "doc/provider.md",
+		"smaller RSA keys stay in software (the device takes 1024..8192)"),
 	[WD_CFG_OSSL_OFFLOAD] = LONG("offload", OSSL, NULL, 1, NULL, 0, 1, "wd.so",
 		"doc/provider.md", "0: nothing goes to a queue (for comparisons)"),
 	[WD_CFG_OSSL_LOAD_DEFAULT] = LONG("load_default", OSSL, NULL, 1, NULL, 0, 1, "wd.so",
