@@ -16,6 +16,7 @@
 #include "wd.h"
 #include "wd_ring.h"
 #include "wd_config.h"	/* every knob: wd_config_long(WD_CFG_...) */
+#include "wd_fork.h"	/* what a fork child must drop: wd_atfork_register() */
 
 #define WD_EXPORT __attribute__((visibility("default")))
 
@@ -33,6 +34,8 @@ struct wd_stats_queue;
 
 struct wd_drv {
 	const char *name;		/* "soft", "uacce" */
+	/* once per process, before the first list: set the driver up (or NULL) */
+	void (*init)(void);
 	/* fill up to max devices; return how many this driver has */
 	int (*list)(struct wd_dev_info *devs, int max);
 	/*

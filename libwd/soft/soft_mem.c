@@ -37,7 +37,7 @@ static void soft_pid_forget(void)
 
 static void soft_pid_atfork(void)
 {
-	pthread_atfork(NULL, NULL, soft_pid_forget);
+	wd_atfork_register(soft_pid_forget);
 }
 
 static pid_t soft_self(void)
