@@ -27,7 +27,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_env();
 	setenv("WD_ZLIB", "force", 0);
 	setenv("WD_ZLIB_PARALLEL", "2", 0);
-	setenv("WD_ZLIB_CHUNK", "4096", 0);	/* several chunks per input */
+	setenv("WD_ZLIB_CHUNK", "64k", 0);	/* the smallest chunk: several per input */
 	fz_zlib_load(&real, "fuzz_deflate");
 	return 0;
 }
