@@ -18,13 +18,11 @@
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <wd_ring.h>
+#include <wd_ring_check.h>
 #include "uacce.h"
 
 #define WD_SOFT_NAME		"wd_soft"
-#define WD_SOFT_MAX_CTX		4096u	/* ctx ids 1..4095, as libwd */
-#define WD_SOFT_PARAM_MAX	4096u	/* largest parameter block */
 #define WD_SOFT_BOUNCE_SIZE	(64u << 10)
-#define WD_SOFT_NOP_MAX_US	1000000u
 
 /* Device counters, shown in sysfs under stats/. */
 enum wd_soft_counter {
@@ -72,7 +70,7 @@ struct wd_soft_queue {
 	u32 cq_tail;
 	u32 cq_seq;
 
-	struct wd_soft_ctx *ctx;	/* WD_SOFT_MAX_CTX slots, lazily */
+	struct wd_soft_ctx *ctx;	/* WD_RING_MAX_CTX slots, lazily */
 };
 
 /* What an operation handler gets: its queue and a scratch buffer. */
@@ -104,7 +102,7 @@ void wd_soft_engine_kick(struct wd_soft_queue *q);
 int wd_soft_read(struct wd_soft_queue *q, void *dst, u64 addr, u64 len);
 int wd_soft_write(struct wd_soft_queue *q, u64 addr, const void *src, u64 len);
 
-/* The session slot of ctx_id (1..WD_SOFT_MAX_CTX-1), or NULL. */
+/* The session slot of ctx_id (1..WD_RING_MAX_CTX-1), or NULL. */
 struct wd_soft_ctx *wd_soft_ctx(struct wd_soft_queue *q, u32 ctx_id);
 void wd_soft_ctx_reset(struct wd_soft_ctx *c);
 void wd_soft_ctx_free_all(struct wd_soft_queue *q);

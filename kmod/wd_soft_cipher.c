@@ -53,29 +53,16 @@ static void cipher_state_free(void *data)
 	kfree_sensitive(st);
 }
 
+/* The block of a FIRST or stateless request: the format, then this kernel. */
 static int cipher_param_check(const struct wd_cipher_param *p)
 {
-	bool aes_key = p->key_len == 16 || p->key_len == 24 || p->key_len == 32;
+	int ret = wd_check_cipher_param(p);
 
-	if (p->reserved0[0] || p->reserved0[1] || p->reserved0[2] ||
-	    p->reserved1 || memchr_inv(p->reserved2, 0, sizeof(p->reserved2)) ||
-	    p->mode >= WD_CIPHER_MODE_MAX || p->dir > WD_CIPHER_ENCRYPT)
-		return -EINVAL;
-	if (p->mode == WD_CIPHER_GCM || !cipher_mode_ok[p->mode])
-		return -EOPNOTSUPP;
-	if (p->tag_len || p->aad_len)
-		return -EINVAL;
-	switch (p->mode) {
-	case WD_CIPHER_ECB:
-		return aes_key && !p->iv_len ? 0 : -EINVAL;
-	case WD_CIPHER_XTS:
-		if ((p->key_len != 32 && p->key_len != 64) || p->iv_len != 16 ||
-		    !memcmp(p->key, p->key + p->key_len / 2, p->key_len / 2))
-			return -EINVAL;
-		return 0;
-	default:
-		return aes_key && p->iv_len == 16 ? 0 : -EINVAL;
-	}
+	if (!ret)
+		ret = wd_check_cipher_key(p);
+	if (!ret && (p->mode == WD_CIPHER_GCM || !cipher_mode_ok[p->mode]))
+		ret = -EOPNOTSUPP;
+	return ret;
 }
 
 static struct cipher_state *cipher_state_new(const struct wd_cipher_param *p,
@@ -194,21 +181,24 @@ static int cipher_run(struct wd_soft_req *req, struct cipher_state *st,
 	return 0;
 }
 
-static int cipher_len_check(const struct wd_cipher_param *p,
+/* The lengths of a request of mode (the session's, after FIRST). */
+static int cipher_len_check(u8 mode, const struct wd_cipher_param *p,
 			    const struct wd_sqe *sqe)
 {
-	if ((p->mode == WD_CIPHER_ECB || p->mode == WD_CIPHER_CBC) &&
-	    sqe->src_len % WD_CIPHER_BLOCK)
-		return -EINVAL;
-	if (p->mode == WD_CIPHER_XTS && sqe->src_len < WD_CIPHER_BLOCK)
-		return -EINVAL;
+	int ret = wd_check_cipher_len(mode, p->aad_len, sqe->src_len);
+
+	if (ret)
+		return ret;
 	/* a data unit is one call: the tweak does not carry across pieces */
-	if (p->mode == WD_CIPHER_XTS && sqe->src_len > CIPHER_PIECE)
+	if (mode == WD_CIPHER_XTS && sqe->src_len > CIPHER_PIECE)
 		return -EOPNOTSUPP;
 	return sqe->dst_len < sqe->src_len ? -ENOSPC : 0;
 }
 
-/* The session's state; FIRST (re)starts it from this request's block. */
+/*
+ * The session's state: FIRST starts it from this request's block (the
+ * engine emptied the slot), a later request finds the one FIRST started.
+ */
 static struct cipher_state *cipher_session(struct wd_soft_req *req,
 					   const struct wd_sqe *sqe,
 					   const struct wd_cipher_param *p,
@@ -221,17 +211,20 @@ static struct cipher_state *cipher_session(struct wd_soft_req *req,
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (!c->state) {
-		if (!(sqe->flags & WD_SQE_F_FIRST)) {
-			*err = -EINVAL;
+	if (sqe->flags & WD_SQE_F_FIRST) {
+		*err = cipher_len_check(p->mode, p, sqe);
+		if (*err)
 			return NULL;
-		}
 		c->state = cipher_state_new(p, err);
 		c->destroy = cipher_state_free;
+		return c->state;
 	}
 	st = c->state;
+	*err = st ? cipher_len_check(st->mode, p, sqe) : -EINVAL;
+	if (*err)
+		return NULL;
 	/* XTS: every request is a data unit with its own tweak */
-	if (st && st->mode == WD_CIPHER_XTS)
+	if (st->mode == WD_CIPHER_XTS)
 		memcpy(st->iv, p->iv, WD_CIPHER_BLOCK);
 	return st;
 }
@@ -243,8 +236,9 @@ void wd_soft_op_cipher(struct wd_soft_req *req, const struct wd_sqe *sqe,
 	struct wd_cipher_param *p;
 	int ret;
 
-	if (sqe->param_len != sizeof(*p)) {
-		cqe->status = -EINVAL;
+	ret = wd_check_cipher_param_len(sqe);
+	if (ret) {
+		cqe->status = ret;
 		return;
 	}
 	p = kmalloc(sizeof(*p), GFP_KERNEL);
@@ -253,16 +247,17 @@ void wd_soft_op_cipher(struct wd_soft_req *req, const struct wd_sqe *sqe,
 		return;
 	}
 	ret = wd_soft_read(req->q, p, sqe->param, sizeof(*p));
-	if (!ret)
+	/* mode, dir, key and iv are read on FIRST and stateless requests */
+	if (!ret && (!sqe->ctx_id || (sqe->flags & WD_SQE_F_FIRST)))
 		ret = cipher_param_check(p);
-	if (!ret)
-		ret = cipher_len_check(p, sqe);
 	if (ret)
 		goto out;
-	if (sqe->ctx_id)
+	if (sqe->ctx_id) {
 		st = cipher_session(req, sqe, p, &ret);
-	else
-		st = cipher_state_new(p, &ret);
+	} else {
+		ret = cipher_len_check(p->mode, p, sqe);
+		st = ret ? NULL : cipher_state_new(p, &ret);
+	}
 	if (!st)
 		goto out;
 	ret = cipher_run(req, st, sqe);

@@ -30,6 +30,7 @@ struct comp_state {
 	bool inflate;
 	bool zinit;		/* zlib set up (AUTO waits for a first byte) */
 	bool zend;		/* zlib reached Z_STREAM_END */
+	bool dead;		/* corrupt data seen: only FIRST revives */
 	bool gzip;		/* the wrapper is written or read here */
 	u8 format;		/* as resolved: raw, zlib or gzip */
 	u8 check;
@@ -91,20 +92,6 @@ static void comp_state_free(void *data)
 		zlib_deflateEnd(&st->zs);
 	kvfree(st->zs.workspace);
 	kfree(st);
-}
-
-static int comp_param_check(const struct wd_comp_param *p,
-			    const struct wd_sqe *sqe, bool inflate)
-{
-	if (p->reserved0 || p->reserved1 || p->format >= WD_COMP_NR_FORMATS ||
-	    (!inflate && p->format == WD_COMP_AUTO) || p->level > 9 ||
-	    (p->window_bits && (p->window_bits < 8 || p->window_bits > 15)) ||
-	    p->mem_level > 9 || p->strategy > WD_COMP_STRATEGY_FIXED ||
-	    p->flush > WD_COMP_BLOCK || p->check > WD_COMP_CHECK_CRC32 ||
-	    p->dict_len > sqe->src_len ||
-	    (p->dict_len && p->format != WD_COMP_RAW))
-		return -EINVAL;
-	return 0;
 }
 
 /* Set zlib up for format (raw, zlib or gzip). */
@@ -331,6 +318,7 @@ static int comp_param_out(struct comp_job *j, struct wd_comp_param *p)
 
 	p->checksum = st->format == WD_COMP_ZLIB ? (u32)st->zs.adler : st->checksum;
 	p->total_out = st->zs.total_out + st->wrap_out - st->prime_out;
+	p->error = 0;		/* this engine names no zlib message */
 	return wd_soft_write(j->req->q, j->sqe->param +
 			     offsetof(struct wd_comp_param, checksum),
 			     &p->checksum, sizeof(*p) -
@@ -396,24 +384,34 @@ static int comp_prime(struct comp_job *j, u32 dict_len)
 	return 0;
 }
 
-/* The stream of ctx_id, started by this request if it is the first. */
+/*
+ * The stream of ctx_id: started by a FIRST request (the engine emptied the
+ * slot), else the one a FIRST started, unless corrupt data killed it.
+ */
 static struct comp_state *comp_stream(struct wd_soft_req *req,
 				      const struct wd_sqe *sqe,
 				      const struct wd_comp_param *p,
 				      bool inflate, bool *fresh, int *err)
 {
 	struct wd_soft_ctx *c = wd_soft_ctx(req->q, sqe->ctx_id);
+	struct comp_state *st;
 
 	if (!c) {
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (!c->state) {
+	if (sqe->flags & WD_SQE_F_FIRST) {
 		c->state = comp_state_new(p, inflate, err);
 		c->destroy = comp_state_free;
 		*fresh = true;
+		return c->state;
 	}
-	return c->state;
+	st = c->state;
+	if (!st)
+		*err = -EINVAL;		/* no FIRST on this slot */
+	else if (st->dead)
+		*err = -EBADMSG;
+	return *err ? NULL : st;
 }
 
 static void wd_soft_op_comp(struct wd_soft_req *req, const struct wd_sqe *sqe,
@@ -424,15 +422,15 @@ static void wd_soft_op_comp(struct wd_soft_req *req, const struct wd_sqe *sqe,
 	bool fresh = false;
 	int ret;
 
-	if (!sqe->param || sqe->param_len < sizeof(p)) {
-		cqe->status = -EINVAL;
-		return;
-	}
-	if (wd_soft_read(req->q, &p, sqe->param, sizeof(p))) {
-		cqe->status = -EFAULT;
-		return;
-	}
-	ret = comp_param_check(&p, sqe, inflate);
+	ret = wd_check_comp_param_len(sqe);
+	if (!ret && wd_soft_read(req->q, &p, sqe->param, sizeof(p)))
+		ret = -EFAULT;
+	if (ret)
+		goto out;
+	if (!sqe->ctx_id || (sqe->flags & WD_SQE_F_FIRST))
+		ret = wd_check_comp_setup(&p, inflate, sqe->src_len);
+	else
+		ret = wd_check_comp_more(&p);
 	if (ret)
 		goto out;
 	j.zflush = comp_kernel_flush(p.flush);
@@ -456,8 +454,10 @@ static void wd_soft_op_comp(struct wd_soft_req *req, const struct wd_sqe *sqe,
 			ret = -EFAULT;
 	if (!sqe->ctx_id)
 		comp_state_free(j.st);
+	else if (ret == -EBADMSG)
+		j.st->dead = true;	/* until the next FIRST, as libwd's */
 	else if (ret && ret != -ENOKEY)
-		/* the stream is dead: its next request starts a new one */
+		/* a stream cut anywhere else: its slot is empty again */
 		wd_soft_ctx_reset(wd_soft_ctx(req->q, sqe->ctx_id));
 out:
 	cqe->status = ret;

@@ -99,10 +99,10 @@ int wd_soft_write(struct wd_soft_queue *q, u64 addr, const void *src, u64 len)
 
 struct wd_soft_ctx *wd_soft_ctx(struct wd_soft_queue *q, u32 ctx_id)
 {
-	if (!ctx_id || ctx_id >= WD_SOFT_MAX_CTX)
+	if (!wd_check_ctx_id(ctx_id))
 		return NULL;
 	if (!q->ctx) {
-		q->ctx = kvcalloc(WD_SOFT_MAX_CTX, sizeof(*q->ctx), GFP_KERNEL);
+		q->ctx = kvcalloc(WD_RING_MAX_CTX, sizeof(*q->ctx), GFP_KERNEL);
 		if (!q->ctx)
 			return NULL;
 	}
@@ -123,7 +123,7 @@ void wd_soft_ctx_free_all(struct wd_soft_queue *q)
 
 	if (!q->ctx)
 		return;
-	for (i = 0; i < WD_SOFT_MAX_CTX; i++)
+	for (i = 0; i < WD_RING_MAX_CTX; i++)
 		wd_soft_ctx_reset(&q->ctx[i]);
 	kvfree(q->ctx);
 	q->ctx = NULL;
@@ -136,11 +136,9 @@ static void wd_soft_run(struct wd_soft_req *req, const struct wd_sqe *sqe,
 	struct wd_soft_ctx *ctx = NULL;
 	wd_soft_op_fn fn;
 
-	if (sqe->opcode >= WD_OP_MAX || sqe->reserved ||
-	    sqe->param_len > WD_SOFT_PARAM_MAX) {
-		cqe->status = -EINVAL;
+	cqe->status = wd_check_sqe(sqe);
+	if (cqe->status)
 		return;
-	}
 	fn = wd_soft_ops[sqe->opcode];
 	if (!fn) {
 		cqe->status = -EOPNOTSUPP;
@@ -168,13 +166,7 @@ static void wd_soft_post(struct wd_soft_queue *q, const struct wd_cqe *res)
 	struct wd_cqe *c = &q->cq[q->cq_tail & (q->depth - 1)];
 	struct wd_soft_dev *sdev = q->sdev;
 
-	c->tag = res->tag;
-	c->status = res->status;
-	c->produced = res->produced;
-	c->consumed = res->consumed;
-	c->flags = res->flags;
-	c->reserved0 = 0;
-	c->reserved1 = 0;
+	wd_ring_cqe_fill(c, res);
 	/* the entry is whole before the consumer can see its phase */
 	smp_store_release(&c->phase, WD_RING_PHASE(q->cq_tail, q->depth));
 	q->cq_tail++;

@@ -15,7 +15,7 @@
 static void wd_soft_op_nop(struct wd_soft_req *req, const struct wd_sqe *sqe,
 			   struct wd_cqe *cqe)
 {
-	u32 left = min(sqe->op_arg, WD_SOFT_NOP_MAX_US);
+	u32 left = wd_check_nop_us(sqe);
 
 	/* in slices, so that a queue being stopped does not wait a second */
 	while (left && !READ_ONCE(req->q->stopping)) {
@@ -57,11 +57,9 @@ static void wd_soft_op_memcpy(struct wd_soft_req *req,
 {
 	int ret;
 
-	if (sqe->src_len > sqe->dst_len) {
-		cqe->status = -ENOSPC;
-		return;
-	}
-	ret = wd_soft_copy(req, sqe->dst, sqe->src, sqe->src_len);
+	ret = wd_check_memcpy(sqe);
+	if (!ret)
+		ret = wd_soft_copy(req, sqe->dst, sqe->src, sqe->src_len);
 	if (ret) {
 		cqe->status = ret;
 		return;

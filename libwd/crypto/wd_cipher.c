@@ -7,6 +7,7 @@
 #include <string.h>
 #include "wd_internal.h"
 #include "wd_crypto_internal.h"
+#include "wd_ring_check.h"
 
 static const char *const mode_alg[WD_CIPHER_MODE_MAX] = {
 	[WD_CIPHER_ECB] = "aes-ecb",
@@ -21,39 +22,10 @@ WD_EXPORT const char *wd_cipher_alg_name(enum wd_cipher_mode mode)
 	return (unsigned int)mode < WD_CIPHER_MODE_MAX ? mode_alg[mode] : NULL;
 }
 
-static int all_zero(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n--)
-		if (*c++)
-			return 0;
-	return 1;
-}
-
+/* The device format's check of a block's layout (wd_ring_check.h). */
 int wd_cipher_param_check(const struct wd_cipher_param *p)
 {
-	unsigned int k = p->key_len;
-
-	if (p->mode >= WD_CIPHER_MODE_MAX || p->dir > WD_CIPHER_ENCRYPT ||
-	    (p->flags & ~WD_CIPHER_F_TAG_SNAPSHOT) ||
-	    (p->flags && p->mode != WD_CIPHER_GCM) ||
-	    !all_zero(p->reserved0, sizeof(p->reserved0)) || p->reserved1 ||
-	    !all_zero(p->reserved2, sizeof(p->reserved2)))
-		return -EINVAL;
-	if (p->mode == WD_CIPHER_XTS ? k != 32 && k != 64 :
-				       k != 16 && k != 24 && k != 32)
-		return -EINVAL;
-	switch (p->mode) {
-	case WD_CIPHER_ECB:
-		return p->iv_len || p->tag_len || p->aad_len ? -EINVAL : 0;
-	case WD_CIPHER_GCM:
-		return p->iv_len < 1 || p->iv_len > WD_CIPHER_IV_MAX ||
-		       p->tag_len < 1 || p->tag_len > WD_CIPHER_TAG_MAX ? -EINVAL : 0;
-	default:
-		return p->iv_len != WD_CIPHER_BLOCK || p->tag_len || p->aad_len ?
-		       -EINVAL : 0;
-	}
+	return wd_check_cipher_param(p);
 }
 
 WD_EXPORT int wd_cipher_param_init(struct wd_cipher_param *p,

@@ -8,53 +8,20 @@
 #include <string.h>
 #include "wd_internal.h"
 #include "wd_crypto_internal.h"
+#include "wd_ring_check.h"
 
 /* Largest component: n or d of an 8192-bit key. */
 #define RSA_COMP_MAX	(WD_RSA_MAX_BITS / 8)
 
 size_t wd_rsa_param_comp_len(const struct wd_rsa_param *p)
 {
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < WD_RSA_NR_COMP; i++)
-		n += p->len[i];
-	return n;
+	return (size_t)wd_check_rsa_comp_len(p);
 }
 
+/* The device format's check of a block (wd_ring_check.h). */
 int wd_rsa_param_check(const struct wd_rsa_param *p, size_t param_len)
 {
-	int i, need;
-
-	if (param_len < sizeof(*p) || p->reserved0[0] || p->reserved0[1] ||
-	    p->reserved0[2] || p->reserved1[0] || p->reserved1[1])
-		return -EINVAL;
-	for (i = 0; i < WD_RSA_NR_COMP; i++)
-		if (p->len[i] > RSA_COMP_MAX)
-			return -EINVAL;
-	if (wd_rsa_param_comp_len(p) != param_len - sizeof(*p))
-		return -EINVAL;
-	switch (p->op) {
-	case WD_RSA_PUBLIC:
-		need = (1 << WD_RSA_N) | (1 << WD_RSA_E);
-		break;
-	case WD_RSA_PRIVATE_CRT:
-		need = (1 << WD_RSA_NR_COMP) - 1;
-		break;
-	case WD_RSA_KEYGEN:
-		/* only e may come with the request, as at most 64 bits */
-		if (p->bits < WD_RSA_MIN_BITS || p->bits > WD_RSA_MAX_BITS ||
-		    p->len[WD_RSA_E] > 8 ||
-		    wd_rsa_param_comp_len(p) != p->len[WD_RSA_E])
-			return -EINVAL;
-		return 0;
-	default:
-		return -EINVAL;
-	}
-	for (i = 0; i < WD_RSA_NR_COMP; i++)
-		if (!(need & (1 << i)) != !p->len[i])
-			return -EINVAL;
-	return 0;
+	return wd_check_rsa_param(p, param_len);
 }
 
 static unsigned int be_bits(const uint8_t *b, size_t len)

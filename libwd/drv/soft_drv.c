@@ -137,7 +137,7 @@ static void soft_close(struct wd_qp *qp)
 		close(sq->event_fd);
 	pthread_mutex_destroy(&sq->event_lock);
 	if (sq->ctx) {
-		for (i = 0; i < WD_MAX_CTX; i++)
+		for (i = 0; i < WD_RING_MAX_CTX; i++)
 			soft_ctx_reset(&sq->ctx[i]);
 		free(sq->ctx);
 	}

@@ -99,10 +99,9 @@ static void soft_run(struct soft_queue *q, const struct wd_sqe *sqe, struct wd_c
 	struct soft_ctx *ctx = NULL;
 	soft_op_fn fn;
 
-	if (sqe->opcode >= WD_OP_MAX || sqe->reserved) {
-		cqe->status = -EINVAL;
+	cqe->status = wd_check_sqe(sqe);
+	if (cqe->status)
 		return;
-	}
 	fn = soft_op_table[sqe->opcode];
 	if (soft_fault.active) {
 		cqe->status = soft_fault_request(sqe);
@@ -133,11 +132,7 @@ static void soft_post(struct soft_queue *q, const struct wd_cqe *res)
 {
 	struct wd_cqe *c = &q->cq[q->cq_tail & (q->depth - 1)];
 
-	c->tag = res->tag;
-	c->status = res->status;
-	c->produced = res->produced;
-	c->consumed = res->consumed;
-	c->flags = res->flags;
+	wd_ring_cqe_fill(c, res);
 	__atomic_store_n(&c->phase, WD_RING_PHASE(q->cq_tail, q->depth), __ATOMIC_RELEASE);
 	q->cq_tail++;
 }

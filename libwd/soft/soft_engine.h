@@ -8,7 +8,8 @@
  * completion entry. It never calls back into the submitter.
  *
  * Operations live in one file each (soft_op_*.c) and are reached through
- * soft_op_table (soft_ops.c). An operation handler:
+ * soft_op_table (soft_ops.c). The checks of the device format are
+ * wd_ring_check.h's, shared with wd_soft.ko. An operation handler:
  *   - gets a private copy of the validated submission entry,
  *   - resolves every address it uses with soft_buf() (which enforces the
  *     queue's addressing mode: share domain or SVA),
@@ -23,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "wd_ring.h"
+#include "wd_ring_check.h"
 
 struct soft_engine;
 
@@ -44,7 +46,7 @@ struct soft_queue {
 	int share_domain;		/* addresses must be in the share region */
 	_Atomic(uintptr_t) share_base;	/* published by wd_preserve_share_memory */
 	_Atomic(size_t) share_size;
-	struct soft_ctx *ctx;		/* WD_MAX_CTX slots, lazily allocated */
+	struct soft_ctx *ctx;		/* WD_RING_MAX_CTX slots, lazily allocated */
 	struct soft_engine *engine;
 	unsigned long sends;		/* for injected -EBUSY, submitter side */
 	/*

@@ -157,12 +157,15 @@ void *soft_buf(struct soft_queue *q, uint64_t addr, uint64_t len, int write)
 	return soft_bufs(q, &r, 1) ? NULL : r.ptr;
 }
 
+/* libwd hands out the ids its devices keep slots for */
+_Static_assert(WD_MAX_CTX == WD_RING_MAX_CTX, "session ids of core and device");
+
 struct soft_ctx *soft_ctx(struct soft_queue *q, uint32_t ctx_id)
 {
-	if (!ctx_id || ctx_id >= WD_MAX_CTX)
+	if (!wd_check_ctx_id(ctx_id))
 		return NULL;
 	if (!q->ctx) {
-		q->ctx = calloc(WD_MAX_CTX, sizeof(*q->ctx));
+		q->ctx = calloc(WD_RING_MAX_CTX, sizeof(*q->ctx));
 		if (!q->ctx)
 			return NULL;
 	}

@@ -5,15 +5,13 @@
 #include <time.h>
 #include "soft_engine.h"
 
-#define SOFT_NOP_MAX_DELAY_US	1000000u
-
 /* NOP: no work, after op_arg microseconds (a slow device, for tests). */
 void soft_op_nop(struct soft_queue *q, const struct wd_sqe *sqe, struct wd_cqe *cqe)
 {
+	uint32_t us = wd_check_nop_us(sqe);
+
 	(void)q;
-	if (sqe->op_arg) {
-		uint32_t us = sqe->op_arg < SOFT_NOP_MAX_DELAY_US ?
-			      sqe->op_arg : SOFT_NOP_MAX_DELAY_US;
+	if (us) {
 		struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000 };
 
 		nanosleep(&ts, NULL);
@@ -28,10 +26,9 @@ void soft_op_memcpy(struct soft_queue *q, const struct wd_sqe *sqe, struct wd_cq
 		{ sqe->dst, sqe->src_len, 1, NULL },
 	};
 
-	if (sqe->src_len > sqe->dst_len) {
-		cqe->status = -ENOSPC;
+	cqe->status = wd_check_memcpy(sqe);
+	if (cqe->status)
 		return;
-	}
 	if (soft_bufs(q, r, 2)) {
 		cqe->status = -EFAULT;
 		return;

@@ -107,6 +107,16 @@ static int cipher_state_init(struct cipher_state *st,
 	return 0;
 }
 
+/*
+ * The tag length of a GCM message: the ending request's block rules (1..16;
+ * another value keeps the one FIRST set), for sessions that learn their tag
+ * only at the end.
+ */
+static uint8_t cipher_tag_len(uint8_t tag_len, const struct wd_cipher_param *p)
+{
+	return p->tag_len >= 1 && p->tag_len <= WD_CIPHER_TAG_MAX ? p->tag_len : tag_len;
+}
+
 /* GCM end of message: append the tag, or check the expected one. */
 static int cipher_gcm_final(struct cipher_state *st,
 			    const struct wd_cipher_param *p, uint8_t *tag_out)
@@ -114,9 +124,7 @@ static int cipher_gcm_final(struct cipher_state *st,
 	uint8_t scratch[WD_CIPHER_BLOCK];
 	int outl = 0;
 
-	/* the tag length of the ending request rules (1..16, checked) */
-	if (p->tag_len >= 1 && p->tag_len <= WD_CIPHER_TAG_MAX)
-		st->tag_len = p->tag_len;
+	st->tag_len = cipher_tag_len(st->tag_len, p);
 	if (st->dir == WD_CIPHER_DECRYPT &&
 	    !EVP_CIPHER_CTX_ctrl(st->ctx, EVP_CTRL_AEAD_SET_TAG, st->tag_len,
 				 (void *)p->tag))
@@ -131,30 +139,81 @@ static int cipher_gcm_final(struct cipher_state *st,
 }
 
 /*
- * Run one request on a ready state. Returns bytes produced or -errno.
- * src: aad_len bytes of AAD, then text.
+ * Bytes a request writes: its text, and the tag of a GCM encryption that
+ * ends its message (mode, dir, tag_len: the message's, from FIRST).
+ */
+static size_t cipher_need(uint8_t mode, uint8_t dir, uint8_t tag_len,
+			  const struct wd_cipher_param *p, uint32_t src_len, int last)
+{
+	size_t text_len = src_len - (mode == WD_CIPHER_GCM ? p->aad_len : 0);
+
+	if (mode == WD_CIPHER_GCM && last && dir == WD_CIPHER_ENCRYPT)
+		return text_len + cipher_tag_len(tag_len, p);
+	return text_len;
+}
+
+/*
+ * Steps 4-6 of the format's checks (wd_ring_check.h) on the block's copy
+ * p: its fields (on FIRST and stateless requests), the session, the
+ * lengths and the room in dst. 0 or the status to complete with.
+ */
+static int cipher_check(struct soft_queue *q, const struct wd_sqe *sqe,
+			const struct wd_cipher_param *p)
+{
+	uint8_t mode = p->mode, dir = p->dir, tag_len = p->tag_len;
+	int last = !sqe->ctx_id || (sqe->flags & WD_SQE_F_LAST);
+	int ret;
+
+	if (!sqe->ctx_id || (sqe->flags & WD_SQE_F_FIRST)) {
+		ret = wd_check_cipher_param(p);
+		if (!ret)
+			ret = wd_check_cipher_key(p);
+	} else {
+		struct soft_ctx *c = soft_ctx(q, sqe->ctx_id);
+		const struct cipher_state *st = c ? c->state : NULL;
+
+		if (!st || c->opcode != WD_OP_CIPHER)
+			return -EINVAL;
+		mode = st->mode;
+		dir = st->dir;
+		tag_len = st->tag_len;
+		ret = 0;
+	}
+	if (!ret)
+		ret = wd_check_cipher_len(mode, p->aad_len, sqe->src_len);
+	if (!ret && cipher_need(mode, dir, tag_len, p, sqe->src_len, last) > sqe->dst_len)
+		ret = -ENOSPC;
+	return ret;
+}
+
+/* A request the batched probe refused: the checks before the addresses. */
+static int cipher_refused(struct soft_queue *q, const struct wd_sqe *sqe)
+{
+	const struct wd_cipher_param *pb = soft_buf(q, sqe->param, sizeof(*pb), 0);
+	struct wd_cipher_param p;
+	int ret;
+
+	if (!pb)
+		return -EFAULT;
+	memcpy(&p, pb, sizeof(p));
+	ret = cipher_check(q, sqe, &p);
+	return ret ? ret : -EFAULT;
+}
+
+/*
+ * Run one checked request on a ready state. Returns bytes produced or
+ * -errno. src: aad_len bytes of AAD, then text.
  */
 static long cipher_run(struct cipher_state *st, const struct wd_cipher_param *p,
-		       const uint8_t *src, size_t src_len, uint8_t *dst,
-		       size_t dst_len, int last)
+		       const uint8_t *src, size_t src_len, uint8_t *dst, int last)
 {
 	size_t aad_len = st->mode == WD_CIPHER_GCM ? p->aad_len : 0;
-	size_t text_len, need;
+	size_t text_len = src_len - aad_len;
+	size_t need = cipher_need(st->mode, st->dir, st->tag_len, p,
+				  (uint32_t)src_len, last);
 	int outl = 0;
 
-	if (aad_len > src_len)
-		return -EINVAL;
-	text_len = src_len - aad_len;
-	need = text_len + (st->mode == WD_CIPHER_GCM && last &&
-			   st->dir == WD_CIPHER_ENCRYPT ? st->tag_len : 0);
-	if (need > dst_len)
-		return -ENOSPC;
-	if ((st->mode == WD_CIPHER_ECB || st->mode == WD_CIPHER_CBC) &&
-	    text_len % WD_CIPHER_BLOCK)
-		return -EINVAL;
 	if (st->mode == WD_CIPHER_XTS) {
-		if (text_len < WD_CIPHER_BLOCK)
-			return -EINVAL;
 		/* every request is a new data unit with its own tweak */
 		if (!EVP_CipherInit_ex2(st->ctx, NULL, NULL, p->iv, st->dir, NULL))
 			return -EINVAL;
@@ -201,7 +260,10 @@ static int cipher_gcm_snapshot(struct cipher_state *st, uint8_t *tag)
 	return ok ? 0 : -EINVAL;
 }
 
-/* The session's state for this request, created on WD_SQE_F_FIRST. */
+/*
+ * The session's state for a checked request (cipher_check()), created on
+ * WD_SQE_F_FIRST.
+ */
 static int cipher_session(struct soft_queue *q, const struct wd_sqe *sqe,
 			  const struct wd_cipher_param *p,
 			  struct cipher_state **out)
@@ -213,14 +275,9 @@ static int cipher_session(struct soft_queue *q, const struct wd_sqe *sqe,
 	if (!c)
 		return -EINVAL;
 	if (!(sqe->flags & WD_SQE_F_FIRST)) {
-		if (!c->state || c->opcode != WD_OP_CIPHER)
-			return -EINVAL;
 		*out = c->state;
 		return 0;
 	}
-	ret = wd_cipher_param_check(p);
-	if (ret)
-		return ret;
 	soft_ctx_reset(c);
 	st = calloc(1, sizeof(*st));
 	if (!st)
@@ -251,28 +308,25 @@ void soft_op_cipher(struct soft_queue *q, const struct wd_sqe *sqe,
 	void *dst;
 	long ret;
 
+	cqe->status = wd_check_cipher_param_len(sqe);
+	if (cqe->status)
+		return;
 	if (soft_bufs(q, r, 3)) {
-		cqe->status = -EFAULT;
+		cqe->status = cipher_refused(q, sqe);
 		return;
 	}
 	pb = r[0].ptr;
 	src = r[1].ptr;
 	dst = r[2].ptr;
-	if (sqe->param_len != sizeof(p)) {
-		cqe->status = -EINVAL;
-		return;
-	}
 	/* one copy: user space may change the block while we work */
 	memcpy(&p, pb, sizeof(p));
-	if (sqe->ctx_id) {
+	ret = cipher_check(q, sqe, &p);
+	if (!ret && sqe->ctx_id)
 		ret = cipher_session(q, sqe, &p, &st);
-	} else {
-		ret = wd_cipher_param_check(&p);
-		if (!ret)
-			ret = cipher_state_init(st, &p);
-	}
+	else if (!ret)
+		ret = cipher_state_init(st, &p);
 	if (!ret)
-		ret = cipher_run(st, &p, src, sqe->src_len, dst, sqe->dst_len,
+		ret = cipher_run(st, &p, src, sqe->src_len, dst,
 				 !sqe->ctx_id || (sqe->flags & WD_SQE_F_LAST));
 	if (ret >= 0 && (p.flags & WD_CIPHER_F_TAG_SNAPSHOT) && sqe->ctx_id &&
 	    !(sqe->flags & WD_SQE_F_LAST) && st->mode == WD_CIPHER_GCM) {

@@ -114,19 +114,7 @@ static int comp_force_zlib(void)
 static int comp_param_check(const struct wd_comp_param *p, int inflate,
 			    uint32_t src_len)
 {
-	if (p->format >= WD_COMP_NR_FORMATS || (!inflate && p->format == WD_COMP_AUTO))
-		return -EINVAL;
-	if (p->level > 9 || p->mem_level > 9 || p->strategy > WD_COMP_STRATEGY_FIXED)
-		return -EINVAL;
-	if (p->window_bits && (p->window_bits < 8 || p->window_bits > 15))
-		return -EINVAL;
-	if (p->flush > WD_COMP_BLOCK || p->check > WD_COMP_CHECK_CRC32)
-		return -EINVAL;
-	if (p->reserved0 || p->reserved1)
-		return -EINVAL;
-	if (p->dict_len && (p->format != WD_COMP_RAW || p->dict_len > src_len))
-		return -EINVAL;
-	return 0;
+	return wd_check_comp_setup(p, inflate, src_len);
 }
 
 static void comp_stream_destroy(void *state)
@@ -1045,7 +1033,7 @@ static struct comp_stream *comp_continue(struct soft_ctx *c,
 	*status = 0;
 	if (!s)			/* no FIRST on this slot */
 		*status = -EINVAL;
-	else if (p->flush > WD_COMP_BLOCK)
+	else if (wd_check_comp_more(p))
 		*status = -EINVAL;
 	else if (s->dead)
 		*status = -EBADMSG;
@@ -1094,6 +1082,30 @@ static int comp_ld_run(const struct wd_comp_param *p, void *up, uint8_t *src,
 	return 1;
 }
 
+/*
+ * A request the batched probe refused: the checks that come before the
+ * addresses in the format's order (wd_ring_check.h) answer first, as
+ * wd_soft.ko's do, and the stream is left as it was.
+ */
+static int comp_refused(struct soft_queue *q, const struct wd_sqe *sqe, int inflate)
+{
+	const void *up = soft_buf(q, sqe->param, sizeof(struct wd_comp_param), 0);
+	struct wd_comp_param p;
+	struct soft_ctx *c;
+	int status;
+
+	if (!up)
+		return -EFAULT;
+	memcpy(&p, up, sizeof(p));
+	if (!sqe->ctx_id || (sqe->flags & WD_SQE_F_FIRST))
+		status = wd_check_comp_setup(&p, inflate, sqe->src_len);
+	else if ((c = soft_ctx(q, sqe->ctx_id)))
+		comp_continue(c, &p, &status);
+	else
+		status = -EINVAL;
+	return status ? status : -EFAULT;
+}
+
 static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 		     struct wd_cqe *cqe, int inflate)
 {
@@ -1110,12 +1122,11 @@ static void comp_run(struct soft_queue *q, const struct wd_sqe *sqe,
 		{ sqe->dst, sqe->dst_len, 1, NULL },
 	};
 
-	if (sqe->param_len < sizeof(p)) {
-		cqe->status = -EINVAL;
+	cqe->status = wd_check_comp_param_len(sqe);
+	if (cqe->status)
 		return;
-	}
 	if (soft_bufs(q, r, 3)) {
-		cqe->status = -EFAULT;
+		cqe->status = comp_refused(q, sqe, inflate);
 		return;
 	}
 	up = r[0].ptr;

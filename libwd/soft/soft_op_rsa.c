@@ -89,7 +89,7 @@ static int rsa_key_get(struct soft_queue *q, const struct wd_sqe *sqe,
 		       const struct wd_rsa_param *p, const uint8_t *comp,
 		       struct rsa_state **key, struct rsa_state **tmp)
 {
-	size_t comp_len = wd_rsa_param_comp_len(p);
+	size_t comp_len = (size_t)wd_check_rsa_comp_len(p);
 	struct soft_ctx *c = NULL;
 	struct rsa_state *st;
 
@@ -236,6 +236,20 @@ static long rsa_keygen(const struct wd_rsa_param *p, const uint8_t *comp,
 	return ret;
 }
 
+/* A request the batched probe refused: the header's checks come first. */
+static int rsa_refused(struct soft_queue *q, const struct wd_sqe *sqe)
+{
+	const struct wd_rsa_param *pb = soft_buf(q, sqe->param, sqe->param_len, 0);
+	struct wd_rsa_param p;
+	int ret;
+
+	if (!pb)
+		return -EFAULT;
+	memcpy(&p, pb, sizeof(p));
+	ret = wd_check_rsa_param(&p, sqe->param_len);
+	return ret ? ret : -EFAULT;
+}
+
 void soft_op_rsa(struct soft_queue *q, const struct wd_sqe *sqe,
 		 struct wd_cqe *cqe)
 {
@@ -249,24 +263,23 @@ void soft_op_rsa(struct soft_queue *q, const struct wd_sqe *sqe,
 	uint8_t *dst;
 	long ret;
 
+	cqe->status = wd_check_rsa_param_len(sqe);
+	if (cqe->status)
+		return;
 	if (soft_bufs(q, r, 3)) {
-		cqe->status = -EFAULT;
+		cqe->status = rsa_refused(q, sqe);
 		return;
 	}
 	pb = r[0].ptr;
 	src = r[1].ptr;
 	dst = r[2].ptr;
-	if (sqe->param_len < sizeof(p)) {
-		cqe->status = -EINVAL;
-		return;
-	}
 	/*
 	 * The header is copied once and checked; the components are read
 	 * once into BIGNUMs (or compared with the cache), so a block that
 	 * user space rewrites meanwhile yields a wrong key, never a bad access.
 	 */
 	memcpy(&p, pb, sizeof(p));
-	ret = wd_rsa_param_check(&p, sqe->param_len);
+	ret = wd_check_rsa_param(&p, sqe->param_len);
 	if (!ret && p.op == WD_RSA_KEYGEN)
 		ret = rsa_keygen(&p, pb + sizeof(p), dst, sqe->dst_len);
 	else if (!ret)
