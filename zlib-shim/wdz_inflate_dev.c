@@ -255,8 +255,8 @@ static int wdz_inflate_fill(z_streamp strm, struct wdz_state *s, int *more,
 }
 
 /*
- * inflate() of a DEVICE or DRAIN stream. As zlib: go on until the input is used up, the output is full or the
- * stream ends.
+ * inflate() of a DEVICE or DRAIN stream. As zlib: go on until the input
+ * is used up, the output is full or the stream ends.
  */
 int wdz_inflate_device(z_streamp strm, struct wdz_state *s, int flush)
 {
