@@ -775,6 +775,27 @@ static int par_flush(struct wd_comp_sess *s, struct comp_par *p, int flush)
 				  WD_COMP_SYNC_FLUSH);
 }
 
+/*
+ * wd_comp_sess_cut(): the job being filled goes now, as a full one would.
+ * Where it ends is the caller's choice, so the chunks, and the bytes, are
+ * the same however the input came in and however fast the engines were.
+ */
+int comp_par_cut(struct wd_comp_sess *s)
+{
+	struct comp_par *p = s->par;
+	struct par_job *j = par_at(p, p->tail);
+
+	if (p->finishing)
+		return -EINVAL;
+	if (p->err)
+		return p->err;
+	if (j->state != JOB_FILLING || !j->len)
+		return 0;	/* nothing since the last chunk ended */
+	p->tail++;
+	j->boundary = 1;
+	return par_job_send(s, j, WD_COMP_SYNC_FLUSH);
+}
+
 int comp_par_begun(const struct wd_comp_sess *s)
 {
 	return s->par->tail != 0 || par_at(s->par, 0)->state != JOB_FREE;

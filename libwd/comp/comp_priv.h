@@ -98,6 +98,7 @@ void comp_par_free(struct wd_comp_sess *s);
 void comp_par_reset(struct wd_comp_sess *s);
 int comp_par_stream(struct wd_comp_sess *s, struct wd_comp_req *req);
 int comp_par_begun(const struct wd_comp_sess *s);
+int comp_par_cut(struct wd_comp_sess *s);
 int comp_par_dup(struct wd_comp_sess *d, struct wd_comp_sess *s);
 
 /*

@@ -22,7 +22,8 @@ static int comp_setup_check(struct wd_comp_setup *st)
 		return -EINVAL;
 	if (st->window_bits && (st->window_bits < 8 || st->window_bits > 15))
 		return -EINVAL;
-	if (st->flags & ~WD_COMP_F_SHARE_DOMAIN)
+	if (st->flags & ~(WD_COMP_F_SHARE_DOMAIN | WD_COMP_F_CHUNKED) ||
+	    (st->op == WD_COMP_INFLATE && (st->flags & WD_COMP_F_CHUNKED)))
 		return -EINVAL;
 	if (st->op == WD_COMP_INFLATE || st->parallel == 0)
 		st->parallel = 1;
@@ -40,10 +41,17 @@ static int comp_setup_check(struct wd_comp_setup *st)
 	return 0;
 }
 
+/* Is the stream cut in chunks (comp_par.c)? */
+static int comp_chunked(const struct wd_comp_setup *st)
+{
+	return st->op == WD_COMP_DEFLATE &&
+	       (st->parallel > 1 || (st->flags & WD_COMP_F_CHUNKED));
+}
+
 /* Which device algorithm a session needs (see comp_queue.c). */
 static int comp_alg_of(const struct wd_comp_setup *st)
 {
-	if (st->parallel > 1 || st->format == WD_COMP_GZIP || st->format == WD_COMP_AUTO)
+	if (comp_chunked(st) || st->format == WD_COMP_GZIP || st->format == WD_COMP_AUTO)
 		return COMP_ALG_GZIP;
 	return st->format == WD_COMP_ZLIB ? COMP_ALG_ZLIB : COMP_ALG_DEFLATE;
 }
@@ -71,7 +79,7 @@ int comp_lane_open(struct wd_comp_sess *s, struct comp_lane *l)
 			    comp_alg_of(&s->setup), &ret);
 	if (!l->pq)
 		return ret;
-	if (l == &s->lane[0] && s->nr_lanes == 1) {	/* stream requests */
+	if (l == &s->lane[0] && !comp_chunked(&s->setup)) {	/* stream requests */
 		ret = wd_ctx_alloc(&l->pq->q);
 		if (ret < 0) {
 			comp_pq_put(l->pq);
@@ -165,13 +173,14 @@ WD_EXPORT int wd_comp_sess_alloc(struct wd_comp_sess **sess,
 		 * chunk (a short stream needs none), except on share-domain
 		 * queues whose region holds the chunk buffers.
 		 */
-		if (s->nr_lanes > 1 && !(s->setup.flags & WD_COMP_F_SHARE_DOMAIN))
+		if (comp_chunked(&s->setup) &&
+		    !(s->setup.flags & WD_COMP_F_SHARE_DOMAIN))
 			break;
 		ret = comp_lane_open(s, &s->lane[i]);
 		if (ret)
 			goto err;
 	}
-	if (s->setup.parallel > 1) {
+	if (comp_chunked(&s->setup)) {
 		ret = comp_par_init(s);
 		if (ret)
 			goto err;
@@ -413,6 +422,13 @@ static int comp_prime(struct wd_comp_sess *s)
 	return ret;
 }
 
+WD_EXPORT int wd_comp_sess_cut(struct wd_comp_sess *s)
+{
+	if (!s || !s->par)
+		return -EINVAL;
+	return comp_par_cut(s);
+}
+
 WD_EXPORT int wd_comp_stream(struct wd_comp_sess *s, struct wd_comp_req *req)
 {
 	struct wd_comp_req step;
@@ -542,7 +558,7 @@ WD_EXPORT size_t wd_comp_bound(const struct wd_comp_setup *setup, size_t len)
 {
 	size_t chunks = 1, wrap = 18;
 
-	if (setup && setup->parallel > 1) {
+	if (setup && (setup->parallel > 1 || (setup->flags & WD_COMP_F_CHUNKED))) {
 		/* the smaller default: more chunks, a larger bound */
 		size_t c = setup->chunk_size ? setup->chunk_size : COMP_DEF_CHUNK_L1;
 

@@ -183,6 +183,17 @@ struct wd_queue;
 /* struct wd_comp_setup.flags */
 #define WD_COMP_F_SHARE_DOMAIN	0x01	/* use share-domain queues: data is
 					 * copied through their share region */
+/*
+ * Deflate only: cut the stream in chunks as a parallel session does even
+ * with parallel <= 1 (one lane). Without it a one-lane session is a device
+ * stream, whose bytes differ from a parallel session's; with it the output
+ * depends on the input, the setup (chunk_size included), the flush points
+ * and the cuts (wd_comp_sess_cut) only: not on parallel, on how many
+ * engines serve the queues, on timing, or on whether a device or the
+ * library's software coder did the work. wdgzip sets it so that -p N
+ * changes the speed, never a byte.
+ */
+#define WD_COMP_F_CHUNKED	0x02
 
 /* How a session is set up. Zero fields take the defaults. */
 struct wd_comp_setup {
@@ -197,13 +208,15 @@ struct wd_comp_setup {
 	 * by its own engine): the input is cut in chunk_size pieces, each
 	 * primed with the 32 KiB before it and ended on a byte boundary, and
 	 * the pieces are joined into one valid stream. 0 or 1: one queue,
-	 * stream requests. The output is a valid stream of the same format
-	 * but not byte-identical to zlib's. A chunk the device fails (or that
+	 * stream requests (chunks on one lane with WD_COMP_F_CHUNKED). The
+	 * output is a valid stream of the same format but not
+	 * byte-identical to zlib's. At most 64. A chunk the device fails (or that
 	 * a child cannot collect after fork()) is redone in software from the
 	 * input the session holds, and so is the rest of the stream.
 	 */
 	unsigned int parallel;
-	unsigned int chunk_size;	/* parallel piece; 0: 512 KiB (256 at level 1) */
+	unsigned int chunk_size;	/* parallel piece; 0: 512 KiB (256 at level 1);
+					 * at least 64 KiB, at most 64 MiB */
 	unsigned int flags;		/* WD_COMP_F_* */
 };
 
@@ -283,6 +296,20 @@ int wd_comp_sess_set_dict(struct wd_comp_sess *sess, const void *dict,
  * -EINVAL (bad values), -EOPNOTSUPP (a one-queue stream has begun).
  */
 int wd_comp_sess_params(struct wd_comp_sess *sess, int level, int strategy);
+
+/*
+ * wd_comp_sess_cut - a chunked deflate session (parallel > 1 or
+ * WD_COMP_F_CHUNKED): end the chunk being filled here, as reaching
+ * chunk_size would. The chunk goes to an engine at once and ends on a byte
+ * boundary; the next one is primed with the 32 KiB of input before the
+ * cut. Unlike a SYNC flush it waits for nothing and adds no empty block:
+ * the output after a cut depends on the input from 32 KiB before the cut
+ * on, which is what gzip's --rsyncable needs when the caller cuts where
+ * the content says. A cut with nothing since the last chunk ended does
+ * nothing. Returns 0, -EINVAL (not a chunked deflate session, or after
+ * FINISH), or what wd_comp_stream() returns (-ENOMEM).
+ */
+int wd_comp_sess_cut(struct wd_comp_sess *sess);
 
 /*
  * wd_comp_stream - one synchronous step of the session's stream, with the
