@@ -29,4 +29,12 @@ int wd_rsa_param_check(const struct wd_rsa_param *p, size_t param_len);
 /* Bytes of the components that follow a checked header. */
 size_t wd_rsa_param_comp_len(const struct wd_rsa_param *p);
 
+/*
+ * Software fallbacks of the sessions (crypto_sw.c): compute a stateless
+ * request in the caller, setting msg->status, produced and consumed as
+ * the device would. Return 0, or -EOPNOTSUPP (RSA key generation).
+ */
+int wd_cipher_sw(struct wd_msg *msg);
+int wd_rsa_sw(struct wd_msg *msg);
+
 #endif /* WD_CRYPTO_INTERNAL_H */

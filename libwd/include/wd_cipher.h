@@ -110,14 +110,19 @@ struct wd_cipher_param {
 
 #ifndef __KERNEL__
 /*
- * The libwd algorithm layer: build, send and check cipher requests.
- * These helpers only format and validate; the queue, its thread rules and
- * its sessions (wd_ctx_alloc) belong to the caller, so that an adapter can
- * submit many requests and collect them later (asynchronous use).
+ * The libwd algorithm layer. Two levels:
+ *  - sessions (wd_cipher_sess_*, wd_cipher_do*): a key and a mode; libwd
+ *    finds a queue (its scheduling layer lends one from a per-process pool
+ *    per mode), formats, sends, waits, and counts the operation under the
+ *    mode's name ("aes-gcm"...). Use these.
+ *  - the message builders below them (wd_cipher_param_init,
+ *    wd_cipher_msg_init, wd_cipher_run), for a caller that drives its own
+ *    queue.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include "wd.h"
+#include "wd_async.h"
 #include "wd_ring.h"	/* WD_SQE_F_* */
 
 #ifdef __cplusplus
@@ -126,6 +131,89 @@ extern "C" {
 
 /* Algorithm name for wd_capa.alg and the soft device's list, per mode. */
 const char *wd_cipher_alg_name(enum wd_cipher_mode mode);
+
+/* ---- sessions ---------------------------------------------------- */
+
+struct wd_cipher_sess;
+
+/* wd_cipher_sess_new flags */
+#define WD_CIPHER_SESS_STREAM	 0x01	/* a message cut into requests (below) */
+#define WD_CIPHER_SESS_NO_FALLBACK 0x02	/* fail instead of computing in software */
+
+/*
+ * wd_cipher_sess_new - a session of mode with key (key_len as in the mode
+ * rules above), encrypting or decrypting.
+ *
+ * Without WD_CIPHER_SESS_STREAM each wd_cipher_do is one whole message
+ * (its own IV; GCM: AAD, text and tag). When no queue can take it, or the
+ * device fails, the request is computed in the calling thread with
+ * OpenSSL's default provider (req->fell_back says so) unless
+ * WD_CIPHER_SESS_NO_FALLBACK: then the error is returned. Any number of
+ * threads may use one such session at once.
+ *
+ * With WD_CIPHER_SESS_STREAM the session holds a queue and a device
+ * session for its life: the requests of one message follow each other
+ * (the device keeps CBC's chain, CTR's counter, GCM's GHASH), the first
+ * takes the IV, the one with WD_CIPHER_REQ_LAST ends the message, and the
+ * next request starts another. One thread at a time. A stream has no
+ * fallback (the device holds its state): a failed request ends it, and
+ * the caller continues the message itself (as the provider does). Returns
+ * NULL with errno ENODEV when no queue can be had.
+ *
+ * NULL with errno EINVAL (key length, mode) or ENOMEM otherwise.
+ */
+struct wd_cipher_sess *wd_cipher_sess_new(enum wd_cipher_mode mode, int encrypt,
+					  const void *key, size_t key_len,
+					  unsigned int flags);
+
+/* wd_cipher_sess_free - end the session (an unfinished stream is dropped); the key is wiped. */
+void wd_cipher_sess_free(struct wd_cipher_sess *s);
+
+/* wd_cipher_req.flags */
+#define WD_CIPHER_REQ_LAST	0x01	/* stream: ends the message */
+#define WD_CIPHER_REQ_SNAPSHOT	0x02	/* GCM stream: tag[] gets the tag so far */
+
+struct wd_cipher_req {
+	const void *iv;		/* the message's IV (a stream: first request) */
+	size_t iv_len;		/* ECB 0; CBC, CTR, XTS 16; GCM 1..128 */
+	const void *src;	/* aad_len bytes of AAD (GCM), then the text */
+	size_t src_len;
+	size_t aad_len;
+	void *dst;		/* the text; a whole GCM encryption: then the tag */
+	size_t dst_len;
+	/*
+	 * GCM: tag_len (1..16) is the tag's length; a decryption that ends
+	 * its message checks tag[0..tag_len) (-EBADMSG on a mismatch);
+	 * WD_CIPHER_REQ_SNAPSHOT writes the 16-byte tag so far into tag.
+	 * 0: 16.
+	 */
+	uint8_t tag[WD_CIPHER_TAG_MAX];
+	size_t tag_len;
+	unsigned int flags;	/* WD_CIPHER_REQ_* */
+	/* out */
+	size_t produced;	/* bytes written to dst */
+	int fell_back;		/* computed in software by libwd */
+};
+
+/*
+ * wd_cipher_do - run req and wait. Returns 0, -EBADMSG (GCM tag mismatch:
+ * discard dst), -EINVAL (the mode's rules), or another negative errno
+ * (no queue / device error, without fallback; -EPERM: a stream opened
+ * before fork()).
+ */
+int wd_cipher_do(struct wd_cipher_sess *s, struct wd_cipher_req *req);
+
+/*
+ * wd_cipher_do_async - submit req and return at once: wd_async_fd(a)
+ * becomes readable when it is answered, and wd_async_result(a) then
+ * returns what wd_cipher_do would have (req->produced and tag filled).
+ * req, its buffers and s must live until then. An error returned here
+ * means nothing was submitted (no fallback is tried: the caller decides).
+ */
+int wd_cipher_do_async(struct wd_cipher_sess *s, struct wd_cipher_req *req,
+		       struct wd_async *a);
+
+/* ---- message builders -------------------------------------------- */
 
 /*
  * wd_cipher_param_init - fill p for a new message.

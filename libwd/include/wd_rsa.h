@@ -86,6 +86,7 @@ struct wd_rsa_param {
 #include <stddef.h>
 #include <stdint.h>
 #include "wd.h"
+#include "wd_async.h"
 #include "wd_ring.h"	/* WD_SQE_F_* */
 
 #ifdef __cplusplus
@@ -117,6 +118,64 @@ const uint8_t *wd_rsa_key_comp(const struct wd_rsa_key *key,
 			       enum wd_rsa_comp i, size_t *len);
 
 void wd_rsa_key_clear(struct wd_rsa_key *key);
+
+/* ---- sessions ---------------------------------------------------- */
+
+/*
+ * A session runs the raw operation of one formatted key on queues that
+ * libwd's scheduling layer lends from a per-process pool ("rsa"): a
+ * share-domain queue when the device has them (the request is copied
+ * through the queue's share region), else an SVA queue. Each queue keeps
+ * a device session as the key cache (see "Key cache" above), so requests
+ * of the same key on the same queue skip the key's preparation. Any number
+ * of threads may use one session at once.
+ */
+struct wd_rsa_sess;
+
+/* wd_rsa_sess_new flags */
+#define WD_RSA_SESS_NO_FALLBACK	0x01	/* fail instead of computing in software */
+#define WD_RSA_SESS_NO_STATS	0x02	/* the caller counts (under its own names) */
+
+/*
+ * wd_rsa_sess_new - a session of key, which must stay valid (and
+ * unchanged) until wd_rsa_sess_free. NULL with errno EINVAL (no key) or
+ * ENOMEM.
+ */
+struct wd_rsa_sess *wd_rsa_sess_new(const struct wd_rsa_key *key, unsigned int flags);
+void wd_rsa_sess_free(struct wd_rsa_sess *s);
+
+/*
+ * wd_rsa_do - out = in ^ d mod n (a private key) or in ^ e mod n (a public
+ * one), in_len <= key_bytes, out_len >= key_bytes; key_bytes are written.
+ * When no queue can take it or the device fails, it is computed in the
+ * calling thread with OpenSSL's default provider, unless
+ * WD_RSA_SESS_NO_FALLBACK. Counted under "rsa". Returns 0, -EINVAL (input
+ * >= n, sizes), -EBADMSG (an inconsistent key), or another negative errno
+ * (without fallback: no queue, device error).
+ */
+int wd_rsa_do(struct wd_rsa_sess *s, const void *in, size_t in_len,
+	      void *out, size_t out_len);
+
+/*
+ * wd_rsa_do_async - submit and return at once: wd_async_fd(a) becomes
+ * readable when the answer is in, and wd_async_result(a) returns what
+ * wd_rsa_do would have. in and out must stay valid until then. An error
+ * here means nothing was submitted (no fallback is tried).
+ */
+int wd_rsa_do_async(struct wd_rsa_sess *s, const void *in, size_t in_len,
+		    void *out, size_t out_len, struct wd_async *a);
+
+/*
+ * wd_rsa_keygen - generate a bits-bit key with public exponent e (0:
+ * 65537) on a queue into key (wd_rsa_key_clear it). Counted under
+ * "rsa-keygen". No fallback: -ENODEV when no queue can take it, -EINVAL
+ * (bits, e), or the device's error. With a (not NULL) it only submits, as
+ * wd_rsa_do_async, and key is filled when wd_async_result(a) returns 0.
+ */
+int wd_rsa_keygen(struct wd_rsa_key *key, unsigned int bits, uint64_t e,
+		  struct wd_async *a);
+
+/* ---- message builders -------------------------------------------- */
 
 /*
  * wd_rsa_msg_init - format msg as the raw operation of key on in (in_len <=
