@@ -23,7 +23,8 @@
 #include <string.h>
 #include "wd_internal.h"
 #include "comp_priv.h"
-#include "comp_zlib.h"
+#include "codec/codec.h"
+#include "codec/codec_zlib.h"
 
 #define PAR_PER_LANE	3
 #define PAR_FIRST_ALLOC	(16u << 10)	/* first input room of a job */
@@ -338,7 +339,7 @@ static z_stream *par_coder(const struct comp_zlib *z, int level, int wb, int mem
 
 /*
  * A chunk the device was meant to code, coded here by the soft device's
- * own coder (soft_comp_stateless(): ISA-L, libdeflate or zlib, as an
+ * own coder (codec_deflate_stateless(): ISA-L, libdeflate or zlib, as an
  * engine thread would choose), so that the bytes are the same whether the
  * device coded the chunk or failed it, refused it (a queue still full),
  * vanished, was never there, or belongs to the parent of a fork() child.
@@ -352,8 +353,8 @@ static void par_job_engine(struct wd_comp_sess *s, struct par_job *j)
 	prm.format = WD_COMP_RAW;
 	prm.dict_len = j->dict;
 	prm.check = WD_COMP_CHECK_NONE;
-	j->status = soft_comp_stateless(&prm, j->in, j->dict + j->len, j->out, j->out_cap,
-					&produced);
+	j->status = codec_deflate_stateless(&prm, j->in, j->dict + j->len, j->out,
+					    j->out_cap, &produced);
 	j->out_len = produced;
 	j->out_pos = 0;
 }

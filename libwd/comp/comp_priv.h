@@ -101,12 +101,4 @@ int comp_par_begun(const struct wd_comp_sess *s);
 int comp_par_cut(struct wd_comp_sess *s);
 int comp_par_dup(struct wd_comp_sess *d, struct wd_comp_sess *s);
 
-/*
- * soft/soft_op_comp.c: a stateless compress job (param, src with its
- * priming history first) coded in the calling thread as the soft device's
- * engines code it; 0 and *produced, or -errno (-ENOSPC: dst too small).
- */
-int soft_comp_stateless(const struct wd_comp_param *p, uint8_t *src, uint32_t src_len,
-			uint8_t *dst, uint32_t dst_len, uint32_t *produced);
-
 #endif /* COMP_PRIV_H */

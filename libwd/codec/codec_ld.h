@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* soft_comp_ld.h - large stateless deflate chunks through libdeflate. */
-#ifndef SOFT_COMP_LD_H
-#define SOFT_COMP_LD_H
+/* codec_ld.h - large stateless deflate chunks through libdeflate. */
+#ifndef CODEC_LD_H
+#define CODEC_LD_H
 
 #include <stdint.h>
 #include "wd_comp.h"
 
 /* Whether a stateless compress job of len bytes (history left out) is one. */
-int soft_comp_ld_wanted(const struct wd_comp_param *p, uint32_t len);
+int codec_ld_wanted(const struct wd_comp_param *p, uint32_t len);
 
 /*
  * Code src[0..len), which follows the history hist[0..hist_len) (at most
@@ -15,8 +15,8 @@ int soft_comp_ld_wanted(const struct wd_comp_param *p, uint32_t len);
  * full or finish), in no more than zlib's bound for len bytes; 0 with
  * *produced, or -EAGAIN: code it with zlib instead.
  */
-int soft_comp_ld(const struct wd_comp_param *p, const uint8_t *hist, uint32_t hist_len,
-		 const uint8_t *src, uint32_t len, uint8_t *dst, uint32_t cap,
-		 uint32_t *produced);
+int codec_ld(const struct wd_comp_param *p, const uint8_t *hist, uint32_t hist_len,
+	     const uint8_t *src, uint32_t len, uint8_t *dst, uint32_t cap,
+	     uint32_t *produced);
 
 #endif

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * comp_zlib.c - load the real zlib by path, once per process.
+ * codec_zlib.c - load the real zlib by path, once per process.
  */
 #include "config.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
-#include "comp_zlib.h"
+#include "codec_zlib.h"
 
 #ifdef HAVE_ISAL
 #include <isa-l/crc.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * soft_comp_ld.c - large deflate chunks, coded mostly by libdeflate.
+ * codec_ld.c - large deflate chunks, coded mostly by libdeflate.
  *
  * A parallel stream's chunks (comp_par.c) are stateless raw requests:
  * 32 KiB of history, then the chunk, to be coded as a run of non-final
@@ -30,7 +30,8 @@
  * The result is what libdeflate makes of the whole stream, within a few
  * bytes a chunk. Whatever does not fit (more than zlib's bound for the
  * chunk, a walk that fails, a chunk that is one libdeflate block) is
- * answered -EAGAIN and coded by zlib alone. Each engine thread keeps one
+ * answered -EAGAIN and coded by zlib alone. Each thread that codes (an
+ * engine, or a caller of codec_deflate_stateless()) keeps one
  * compressor per level, the walker, a zlib coder and scratch buffers.
  */
 #include <errno.h>
@@ -38,8 +39,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "comp/comp_zlib.h"
-#include "soft_comp_ld.h"
+#include "codec_zlib.h"
+#include "codec_ld.h"
 
 #ifdef HAVE_LIBDEFLATE
 #include <libdeflate.h>
@@ -141,7 +142,7 @@ static int ld_buf_room(struct ld_buf *b, size_t n)
 	return 0;
 }
 
-int soft_comp_ld_wanted(const struct wd_comp_param *p, uint32_t len)
+int codec_ld_wanted(const struct wd_comp_param *p, uint32_t len)
 {
 	return p->format == WD_COMP_RAW && p->level >= 2 && p->level <= 9 &&
 	       p->strategy == WD_COMP_STRATEGY_DEFAULT &&
@@ -280,9 +281,9 @@ static size_t ld_sync(uint8_t *out, uint64_t last, uint64_t end)
 	return at;
 }
 
-int soft_comp_ld(const struct wd_comp_param *p, const uint8_t *hist, uint32_t hist_len,
-		 const uint8_t *src, uint32_t len, uint8_t *dst, uint32_t cap,
-		 uint32_t *produced)
+int codec_ld(const struct wd_comp_param *p, const uint8_t *hist, uint32_t hist_len,
+	     const uint8_t *src, uint32_t len, uint8_t *dst, uint32_t cap,
+	     uint32_t *produced)
 {
 	struct ld_thread *t = ld_thread();
 	/* zlib's bound for a raw stream of len bytes (deflateBound()) */
@@ -343,16 +344,16 @@ int soft_comp_ld(const struct wd_comp_param *p, const uint8_t *hist, uint32_t hi
 
 #else /* !HAVE_LIBDEFLATE */
 
-int soft_comp_ld_wanted(const struct wd_comp_param *p, uint32_t len)
+int codec_ld_wanted(const struct wd_comp_param *p, uint32_t len)
 {
 	(void)p;
 	(void)len;
 	return 0;
 }
 
-int soft_comp_ld(const struct wd_comp_param *p, const uint8_t *hist, uint32_t hist_len,
-		 const uint8_t *src, uint32_t len, uint8_t *dst, uint32_t cap,
-		 uint32_t *produced)
+int codec_ld(const struct wd_comp_param *p, const uint8_t *hist, uint32_t hist_len,
+	     const uint8_t *src, uint32_t len, uint8_t *dst, uint32_t cap,
+	     uint32_t *produced)
 {
 	(void)p;
 	(void)hist;

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * comp_zlib.h - the real zlib, reached through dlopen(SYSTEM_LIBZ).
+ * codec_zlib.h - the real zlib, reached through dlopen(SYSTEM_LIBZ): the
+ * coders of codec/ and the compression layer's own zlib calls use it (its
+ * names keep the comp_ prefix of the layer it came from).
  *
  * Why not call deflate() directly: when libwdz.so.1 is preloaded (or
  * installed as libz.so.1), the names deflate, inflate ... resolve to the shim,
  * which would send the engine's own work back to the engine. Symbols looked
  * up in the handle of the real library are its own definitions.
  */
-#ifndef COMP_ZLIB_H
-#define COMP_ZLIB_H
+#ifndef CODEC_ZLIB_H
+#define CODEC_ZLIB_H
 
 #include <zlib.h>
 
@@ -38,4 +40,4 @@ const struct comp_zlib *comp_zlib(void);
 uint32_t comp_crc32(uint32_t crc, const void *buf, size_t len);
 uint32_t comp_adler32(uint32_t adler, const void *buf, size_t len);
 
-#endif /* COMP_ZLIB_H */
+#endif /* CODEC_ZLIB_H */
