@@ -15,25 +15,26 @@
 #include "wd_internal.h"
 #include "wd_config.h"
 #include "wd_fork.h"
-#include "soft/soft_engine.h"
 
 /* The kernel driver is linked in only when its area is built. */
 extern const struct wd_drv wd_uacce_drv __attribute__((weak));
 
 #define WD_MAX_DEVICES 64
 
-/* The fork registry (wd_fork.c) bumps wd_fork_gen before this runs. */
-static void wd_install_atfork(void)
+/* Each driver's own setup (its fork handlers, its knobs), once. */
+static void wd_drivers_setup(void)
 {
-	wd_atfork_register(soft_engine_fork_child);
-	soft_fault_init();
+	if (&wd_uacce_drv && wd_uacce_drv.init)
+		wd_uacce_drv.init();
+	if (wd_soft_drv.init)
+		wd_soft_drv.init();
 }
 
 void wd_device_init(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	pthread_once(&once, wd_install_atfork);
+	pthread_once(&once, wd_drivers_setup);
 }
 
 static int wd_drivers(const struct wd_drv **drvs)

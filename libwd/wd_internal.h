@@ -34,6 +34,8 @@ struct wd_stats_queue;
 
 struct wd_drv {
 	const char *name;		/* "soft", "uacce" */
+	/* once per process, before the first list: set the driver up (or NULL) */
+	void (*init)(void);
 	/* fill up to max devices; return how many this driver has */
 	int (*list)(struct wd_dev_info *devs, int max);
 	/*

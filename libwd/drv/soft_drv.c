@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "wd_internal.h"
+#include "wd_fork.h"
 #include "soft/soft_engine.h"
 
 #define SOFT_DEV_NAME	"soft"
@@ -227,8 +228,20 @@ static void *soft_share_map(struct wd_qp *qp, size_t size)
 	return p;
 }
 
+/*
+ * Once, before the first list: fault injection is read, and a forked child
+ * forgets the parent's engine threads (the registry bumps the fork
+ * generation first).
+ */
+static void soft_init(void)
+{
+	wd_atfork_register(soft_engine_fork_child);
+	soft_fault_init();
+}
+
 const struct wd_drv wd_soft_drv = {
 	.name = "soft",
+	.init = soft_init,
 	.list = soft_list,
 	.open = soft_open,
 	.close = soft_close,
