@@ -20,6 +20,7 @@
 #include <openssl/core_dispatch.h>
 #include <openssl/evp.h>
 #include "wd.h"
+#include "wd_cipher.h"
 #include "wd_rsa.h"
 
 #define WDP_PROPQ_DEFAULT	"provider=default"
@@ -54,38 +55,21 @@ struct wdp_ctx {
 };
 
 /* ------------------------------------------------------------------ */
-/* Queues (wdp_queue.c)                                                */
+/* libwd sessions, paused in ASYNC jobs (wdp_async.c)                  */
 
 /*
- * wdp_run - run msg on a queue of this process and wait for it. Inside an
- * OpenSSL ASYNC job the job pauses until a completion thread has seen the
- * answer (its wait fd becomes readable then): RSA is handed to a reaper,
- * AES is sent on a borrowed queue whose answer the waiter watches.
- * Outside a job, the calling thread borrows a queue and waits itself.
- * rsa_key: a formatted RSA key, to use the queue's key cache session.
- * Returns 0 with msg->status filled, or a negative errno when no queue
- * could take it (the caller falls back to software).
+ * Run a request of a libwd session and wait for it. Inside an OpenSSL
+ * ASYNC job the job pauses until the answer is in (its wait fd becomes
+ * readable then); outside one the thread waits. The sessions are made
+ * without libwd's fallback: a negative errno (no queue, device error)
+ * tells the caller to do the operation in software.
  */
-int wdp_run(struct wd_msg *msg, int rsa_cache);
-
-/*
- * A queue lent to one stream (AES sessions keep their state in the
- * device) of algorithm alg ("aes-gcm"...). wdp_lease_get returns -ENODEV
- * when none can be opened.
- */
-struct wdp_lease {
-	struct wd_queue *q;
-	uint32_t ctx_id;
-	unsigned int gen;		/* fork generation when taken */
-	void *slot;			/* pool internal */
-};
-int wdp_lease_get(struct wdp_lease *l, const char *alg);
-/*
- * Send msg on the leased queue and wait: 0 with msg->status, or -errno.
- * Inside an ASYNC job the job pauses while the waiter watches the queue.
- */
-int wdp_lease_run(struct wdp_lease *l, struct wd_msg *msg);
-void wdp_lease_put(struct wdp_lease *l);
+int wdp_cipher_do(struct wd_cipher_sess *s, struct wd_cipher_req *req);
+/* out = in ^ d mod n, in and out len (= bytes(n)) long: 0 or -errno */
+int wdp_rsa_do(struct wd_rsa_sess *s, const unsigned char *in, unsigned char *out,
+	       size_t len);
+/* a bits-bit key generated on a queue: 0 or -errno */
+int wdp_rsa_keygen(struct wd_rsa_key *key, unsigned int bits, uint64_t e);
 
 /* ------------------------------------------------------------------ */
 /* RSA keys (wdp_rsa_key.c)                                            */
@@ -97,6 +81,7 @@ struct wdp_rsa_key {
 	pthread_mutex_t lock;		/* guards the lazily formatted form */
 	int wd_state;			/* 0 not yet, 1 wd_key valid, -1 not possible */
 	struct wd_rsa_key wd_key;	/* private CRT form for the device */
+	struct wd_rsa_sess *sess;	/* its libwd session */
 };
 
 struct wdp_rsa_key *wdp_rsa_key_new(struct wdp_ctx *prov, int pss);

@@ -4,16 +4,17 @@
  *
  * A message (init .. final) takes one route, chosen at its first piece of
  * work: pieces of at least cipher_threshold bytes go to a queue, in a
- * device session (wdp_lease) that keeps the chaining state; a smaller first
- * piece, or no queue, keeps the whole message in a default-provider
- * EVP_CIPHER_CTX ("sw"). If a queue fails mid-message, the message
+ * libwd stream session (wd_cipher_sess) whose device session keeps the
+ * chaining state; a smaller first piece, or no queue, keeps the whole
+ * message in a default-provider EVP_CIPHER_CTX ("sw"). If a queue fails mid-message, the message
  * continues in software from the state tracked here: CBC's last ciphertext
  * block, CTR's byte count, GCM's latest tag snapshot (wdp_aes_gcm.c derives
  * the GHASH state from it).
  *
- * This file keeps what the provider interface asks of a cipher: PKCS#7
- * padding and partial blocks for ECB/CBC, GCM's AAD, tag and TLS 1.2 record
- * mode (tlsaad / tlsivfixed), and the parameters.
+ * This file is the core of the AES files: the two routes and the context.
+ * Above it, the modes (wdp_aes_block.c: PKCS#7 padding and partial blocks
+ * for ECB/CBC; wdp_aes_gcm.c: GCM's AAD, tag and TLS 1.2 record mode), and
+ * above those the parameters and dispatch tables (wdp_aes_params.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -103,14 +104,19 @@ int wdp_aes_sw_start(struct aes_ctx *c, const unsigned char *iv)
 
 void wdp_aes_wd_stop(struct aes_ctx *c)
 {
-	wdp_lease_put(&c->lease);
+	wd_cipher_sess_free(c->sess);
+	c->sess = NULL;
 	c->wd_started = 0;
 }
 
 /* Choose the message's route for a first piece of len bytes. */
 int wdp_aes_route(struct aes_ctx *c, size_t len)
 {
-	if (wdp_cipher_wanted(c->prov, len) && wdp_lease_get(&c->lease, alg_name(c->mode)) == 0) {
+	/* a stream session: its queue keeps the chaining state (libwd falls back: not this provider) */
+	if (wdp_cipher_wanted(c->prov, len) &&
+	    (c->sess = wd_cipher_sess_new(c->mode, c->enc, c->key, c->keylen,
+					  WD_CIPHER_SESS_STREAM |
+					  WD_CIPHER_SESS_NO_FALLBACK)) != NULL) {
 		c->route = ROUTE_WD;
 		return 1;
 	}
@@ -179,51 +185,39 @@ int wdp_aes_to_sw(struct aes_ctx *c)
 			return 0;
 		/* position inside the key stream block */
 		return EVP_CipherUpdate(c->sw, skip, &outl, skip, (int)(c->done % BLK));
-	case WD_CIPHER_GCM:
-		return wdp_aes_gcm_to_sw(c);
 	}
-	return 0;	/* XTS has no message state */
+	return 0;	/* XTS has no message state; GCM: wdp_aes_gcm_to_sw */
 }
 
-/* The device failed mid-message. */
+/* The device failed mid-message (libwd counted the error). */
 int wdp_aes_recover(struct aes_ctx *c)
 {
-	wd_alg_stats_add(alg_name(c->mode), WD_ALG_ERRORS, 1);
 	return wdp_aes_to_sw(c);
 }
 
-/* One request of the message's session; 0 or -errno. */
+/*
+ * One request of the message's session; 0 or -errno. snap_tag: GCM, the
+ * device writes the tag of the message so far there. libwd counts it.
+ */
 int wdp_aes_request(struct aes_ctx *c, const unsigned char *src, size_t src_len,
 		    size_t aad_len, unsigned char *out, size_t out_len,
-		    uint8_t flags, unsigned char *snap_tag)
+		    unsigned char *snap_tag)
 {
-	struct wd_cipher_param p;
-	struct wd_msg msg;
+	struct wd_cipher_req req = {
+		.iv = c->iv, .iv_len = c->ivlen,
+		.src = src, .src_len = src_len, .aad_len = aad_len,
+		.dst = out, .dst_len = out_len,
+		.flags = snap_tag ? WD_CIPHER_REQ_SNAPSHOT : 0,
+	};
 	int ret;
 
-	if (wd_cipher_param_init(&p, c->mode, c->enc, c->key, c->keylen, c->iv,
-				 c->ivlen, c->mode == WD_CIPHER_GCM ? BLK : 0))
-		return -EINVAL;
-	p.aad_len = (uint32_t)aad_len;
-	if (c->mode == WD_CIPHER_GCM && (flags & WD_SQE_F_LAST)) {
-		p.tag_len = (uint8_t)(c->enc ? BLK : c->taglen);
-		memcpy(p.tag, c->tag, sizeof(p.tag));
-	}
-	if (snap_tag)
-		p.flags = WD_CIPHER_F_TAG_SNAPSHOT;
-	if (!c->wd_started)
-		flags |= WD_SQE_F_FIRST;
-	wd_cipher_msg_init(&msg, &p, 0, flags, src, src_len, out, out_len);
-	ret = wdp_lease_run(&c->lease, &msg);
-	if (!ret)
-		ret = msg.status;
-	OPENSSL_cleanse(p.key, sizeof(p.key));
+	ret = wdp_cipher_do(c->sess, &req);
 	if (ret && ret != -EBADMSG)
 		return ret;
 	if (snap_tag)
-		memcpy(snap_tag, p.tag, BLK);
+		memcpy(snap_tag, req.tag, BLK);
+	OPENSSL_cleanse(req.tag, sizeof(req.tag));
 	c->wd_started = 1;
-	wdp_count(alg_name(c->mode), 1, msg.consumed, msg.produced);
 	return ret;
 }
 
@@ -248,7 +242,7 @@ int wdp_aes_process(struct aes_ctx *c, const unsigned char *in, size_t len,
 	 */
 	if (c->mode == WD_CIPHER_CBC && !c->enc)
 		memcpy(last_in, in + len - BLK, BLK);
-	if (c->route == ROUTE_WD && wdp_aes_request(c, in, len, 0, out, len, 0, NULL) &&
+	if (c->route == ROUTE_WD && wdp_aes_request(c, in, len, 0, out, len, NULL) &&
 	    !wdp_aes_recover(c)) {
 		ERR_raise(ERR_LIB_PROV, PROV_R_CIPHER_OPERATION_FAILED);
 		return 0;
@@ -310,122 +304,3 @@ void wdp_aes_freectx(void *vctx)
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
-
-void *wdp_aes_dupctx(void *vctx)
-{
-	struct aes_ctx *src = vctx, *c = malloc(sizeof(*c));
-
-	if (!c)
-		return NULL;
-	*c = *src;
-	/* a device session cannot be shared: the copy restarts in software */
-	memset(&c->lease, 0, sizeof(c->lease));
-	c->wd_started = 0;
-	c->sw = NULL;
-	c->ctr = NULL;
-	c->aad = NULL;
-	c->stage = NULL;
-	c->aad_cap = c->stage_cap = 0;
-	if (src->aad_len) {
-		c->aad = malloc(src->aad_len);
-		if (!c->aad)
-			goto err;
-		memcpy(c->aad, src->aad, src->aad_len);
-		c->aad_cap = src->aad_len;
-	}
-	c->sw_keyed = 0;
-	c->sw_ivlen = 0;
-	if (src->sw) {
-		c->sw_keyed = src->sw_keyed;
-		c->sw_ivlen = src->sw_ivlen;
-		c->sw = EVP_CIPHER_CTX_new();
-		if (!c->sw || !EVP_CIPHER_CTX_copy(c->sw, src->sw))
-			goto err;
-	}
-	if (src->ctr) {
-		c->ctr = EVP_CIPHER_CTX_new();
-		if (!c->ctr || !EVP_CIPHER_CTX_copy(c->ctr, src->ctr))
-			goto err;
-	}
-	if (src->route == ROUTE_WD && c->mode == WD_CIPHER_GCM && !src->wd_started) {
-		/* a GCM session that has not sent anything can restart anywhere */
-		c->route = ROUTE_NONE;
-	} else if (src->route == ROUTE_WD && !wdp_aes_to_sw(c)) {
-		goto err;
-	}
-	return c;
-err:
-	wdp_aes_freectx(c);
-	return NULL;
-}
-
-static int aes_init(void *vctx, const unsigned char *key, size_t keylen,
-		    const unsigned char *iv, size_t ivlen,
-		    const OSSL_PARAM params[], int enc)
-{
-	struct aes_ctx *c = vctx;
-
-	/*
-	 * GCM mid-message and no new IV: the default provider goes on with the
-	 * message (its IV is in use); starting it again would reuse the IV.
-	 * With a new key or direction it cannot go on: the IV is spent.
-	 */
-	if (c->mode == WD_CIPHER_GCM && !iv && !c->gcm_final_done &&
-	    (c->route != ROUTE_NONE || c->aad_len)) {
-		if (!key && enc == c->enc)
-			return wdp_aes_set_ctx_params(c, params);
-		c->gcm_iv_spent = 1;
-	}
-	if (c->enc != enc)
-		c->sw_keyed = 0;	/* decryption keys differ (ECB, CBC) */
-	c->enc = enc;
-	if (!wdp_aes_set_ctx_params(c, params))
-		return 0;
-	if (iv) {
-		if (ivlen != c->ivlen) {
-			ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_IV_LENGTH);
-			return 0;
-		}
-		memcpy(c->iv, iv, ivlen);
-		memcpy(c->oiv, iv, ivlen < BLK ? ivlen : BLK);
-		c->iv_set = 1;
-		c->gcm_iv_spent = 0;
-	} else if (c->mode == WD_CIPHER_CTR && c->iv_set) {
-		/*
-		 * As the default provider: a re-init without an IV goes on from
-		 * the next counter block (CBC starts again from its IV).
-		 */
-		memcpy(c->iv, wdp_aes_updated_iv(c), BLK);
-	}
-	if (key) {
-		if (keylen != c->keylen) {
-			ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_KEY_LENGTH);
-			return 0;
-		}
-		if (c->mode == WD_CIPHER_XTS &&
-		    !CRYPTO_memcmp(key, key + keylen / 2, keylen / 2) && enc) {
-			ERR_raise(ERR_LIB_PROV, PROV_R_XTS_DUPLICATED_KEYS);
-			return 0;
-		}
-		memcpy(c->key, key, keylen);
-		c->key_set = 1;
-		c->sw_keyed = 0;
-		c->tls_iv_fixed = 0;
-		c->tls_sw = 0;
-	}
-	wdp_aes_reset(c);
-	return 1;
-}
-
-int wdp_aes_einit(void *vctx, const unsigned char *key, size_t keylen,
-		     const unsigned char *iv, size_t ivlen, const OSSL_PARAM params[])
-{
-	return aes_init(vctx, key, keylen, iv, ivlen, params, 1);
-}
-
-int wdp_aes_dinit(void *vctx, const unsigned char *key, size_t keylen,
-		     const unsigned char *iv, size_t ivlen, const OSSL_PARAM params[])
-{
-	return aes_init(vctx, key, keylen, iv, ivlen, params, 0);
-}
-

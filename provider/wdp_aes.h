@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wdp_aes.h - the provider's AES context, shared by the routing core
- * (wdp_aes.c), the modes (wdp_aes_block.c, wdp_aes_gcm.c) and the
- * parameters and algorithm tables (wdp_aes_params.c).
+ * wdp_aes.h - the provider's AES context and its core (wdp_aes.c: the two
+ * routes, software and a libwd stream session). The modes
+ * (wdp_aes_modes.h) build on it; the parameters and dispatch tables
+ * (wdp_aes_params.c) on both.
  */
 #ifndef WDP_AES_H
 #define WDP_AES_H
@@ -32,8 +33,8 @@ struct aes_ctx {
 
 	enum route route;
 	EVP_CIPHER_CTX *sw;
-	struct wdp_lease lease;
-	int wd_started;			/* a FIRST request was sent */
+	struct wd_cipher_sess *sess;	/* ROUTE_WD: the message's stream */
+	int wd_started;			/* a request of it was answered */
 	unsigned char chain[BLK];	/* CBC: the next IV */
 	uint64_t done;			/* CTR: bytes processed */
 	unsigned char buf[BLK];		/* ECB/CBC: held back input */
@@ -77,38 +78,11 @@ int wdp_aes_to_sw(struct aes_ctx *c);
 int wdp_aes_recover(struct aes_ctx *c);
 int wdp_aes_request(struct aes_ctx *c, const unsigned char *src, size_t src_len,
 		    size_t aad_len, unsigned char *out, size_t out_len,
-		    uint8_t flags, unsigned char *snap_tag);
+		    unsigned char *snap_tag);
 int wdp_aes_process(struct aes_ctx *c, const unsigned char *in, size_t len,
 		    unsigned char *out);
 void wdp_aes_reset(struct aes_ctx *c);
 void *wdp_aes_newctx(void *provctx, int mode, size_t keylen);
 void wdp_aes_freectx(void *vctx);
-void *wdp_aes_dupctx(void *vctx);
-int wdp_aes_einit(void *vctx, const unsigned char *key, size_t keylen,
-		  const unsigned char *iv, size_t ivlen, const OSSL_PARAM params[]);
-int wdp_aes_dinit(void *vctx, const unsigned char *key, size_t keylen,
-		  const unsigned char *iv, size_t ivlen, const OSSL_PARAM params[]);
-
-/* wdp_aes_block.c: ECB, CBC, CTR, XTS */
-int wdp_aes_block_update(void *vctx, unsigned char *out, size_t *outl,
-			 size_t outsize, const unsigned char *in, size_t inl);
-int wdp_aes_block_final(void *vctx, unsigned char *out, size_t *outl,
-			size_t outsize);
-int wdp_aes_block_cipher(void *vctx, unsigned char *out, size_t *outl,
-			 size_t outsize, const unsigned char *in, size_t inl);
-
-/* wdp_aes_gcm.c */
-int wdp_aes_gcm_update(void *vctx, unsigned char *out, size_t *outl,
-		       size_t outsize, const unsigned char *in, size_t inl);
-int wdp_aes_gcm_final(void *vctx, unsigned char *out, size_t *outl,
-		      size_t outsize);
-int wdp_aes_gcm_cipher(void *vctx, unsigned char *out, size_t *outl,
-		       size_t outsize, const unsigned char *in, size_t inl);
-int wdp_aes_gcm_to_sw(struct aes_ctx *c);
-int wdp_aes_gcm_set_params(struct aes_ctx *c, const OSSL_PARAM params[]);
-int wdp_aes_gcm_get_params(struct aes_ctx *c, OSSL_PARAM params[]);
-
-/* wdp_aes_params.c */
-int wdp_aes_set_ctx_params(void *vctx, const OSSL_PARAM params[]);
 
 #endif /* WDP_AES_H */

@@ -11,33 +11,40 @@
 #include <string.h>
 #include <openssl/err.h>
 #include <openssl/proverr.h>
-#include "wdp_aes.h"
+#include "wdp_aes_modes.h"
+
+/* One XTS data unit as a whole message on a queue (libwd counts it): 0 or -errno. */
+static int xts_on_queue(struct aes_ctx *c, unsigned char *out,
+			const unsigned char *in, size_t inl)
+{
+	struct wd_cipher_req req = {
+		.iv = c->iv, .iv_len = BLK,
+		.src = in, .src_len = inl, .dst = out, .dst_len = inl,
+	};
+	struct wd_cipher_sess *s;
+	int ret;
+
+	s = wd_cipher_sess_new(WD_CIPHER_XTS, c->enc, c->key, c->keylen,
+			       WD_CIPHER_SESS_NO_FALLBACK);
+	if (!s)
+		return -EINVAL;
+	ret = wdp_cipher_do(s, &req);
+	wd_cipher_sess_free(s);
+	return ret;
+}
 
 /* XTS: one stateless request per data unit, or software. */
 static int xts_unit(struct aes_ctx *c, unsigned char *out, const unsigned char *in,
 		    size_t inl)
 {
-	struct wd_cipher_param p;
-	struct wd_msg msg;
-	int outl, ret = -1;
+	int outl;
 
 	if (inl < BLK || inl > (1u << 24)) {
 		ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_INPUT_LENGTH);
 		return 0;
 	}
-	if (wdp_cipher_wanted(c->prov, inl) &&
-	    !wd_cipher_param_init(&p, WD_CIPHER_XTS, c->enc, c->key, c->keylen,
-				  c->iv, BLK, 0)) {
-		wd_cipher_msg_init(&msg, &p, 0, 0, in, inl, out, inl);
-		ret = wdp_run(&msg, 0);
-		ret = ret ? ret : msg.status;
-		OPENSSL_cleanse(p.key, sizeof(p.key));
-		if (!ret) {
-			wdp_count("aes-xts", 1, inl, inl);
-			return 1;
-		}
-		wd_alg_stats_add("aes-xts", WD_ALG_ERRORS, 1);
-	}
+	if (wdp_cipher_wanted(c->prov, inl) && xts_on_queue(c, out, in, inl) == 0)
+		return 1;
 	wdp_count("aes-xts", 0, 0, 0);
 	return wdp_aes_sw_start(c, c->iv) &&
 	       EVP_CipherUpdate(c->sw, out, &outl, in, (int)inl);

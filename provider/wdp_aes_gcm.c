@@ -33,7 +33,7 @@
 #include <openssl/params.h>
 #include <openssl/proverr.h>
 #include <openssl/rand.h>
-#include "wdp_aes.h"
+#include "wdp_aes_modes.h"
 
 static int grow(unsigned char **buf, size_t *cap, size_t need)
 {
@@ -396,7 +396,7 @@ static int gcm_wd_text(struct aes_ctx *c, unsigned char *out,
 	/* a decryption may be in place: its ciphertext is gone after */
 	if (!c->enc)
 		gcm_tail_after(c, tail, in, inl);
-	ret = wdp_aes_request(c, src, aad + inl, aad, out, inl, 0, c->snap);
+	ret = wdp_aes_request(c, src, aad + inl, aad, out, inl, c->snap);
 	if (ret)
 		return ret;	/* snap is still the one of the text before */
 	if (c->enc)
@@ -407,12 +407,14 @@ static int gcm_wd_text(struct aes_ctx *c, unsigned char *out,
 	return 0;
 }
 
-/* The queue failed: the message goes on (or starts again) in software. */
+/*
+ * The queue failed (libwd counted the error): the message goes on (or
+ * starts again) in software.
+ */
 static int gcm_wd_failed(struct aes_ctx *c)
 {
 	int l;
 
-	wd_alg_stats_add("aes-gcm", WD_ALG_ERRORS, 1);
 	if (c->wd_started)
 		return wdp_aes_gcm_to_sw(c);
 	/* nothing reached the device yet: the message starts in software */
@@ -522,14 +524,39 @@ int wdp_aes_gcm_final(void *vctx, unsigned char *out, size_t *outl,
 	return 1;
 }
 
+/*
+ * A TLS record as one whole message on a queue (libwd counts it): stage is
+ * AAD || text, out gets text || tag. 0, -EBADMSG, or -errno.
+ */
+static int gcm_tls_on_queue(struct aes_ctx *c, const unsigned char *stage,
+			    const unsigned char *in, unsigned char *out, size_t len)
+{
+	struct wd_cipher_req req = {
+		.iv = c->iv, .iv_len = c->ivlen,
+		.src = stage, .src_len = GCM_TLS_AAD + len, .aad_len = GCM_TLS_AAD,
+		.dst = out, .dst_len = c->enc ? len + BLK : len,
+		.tag_len = BLK,
+	};
+	struct wd_cipher_sess *s;
+	int ret;
+
+	s = wd_cipher_sess_new(WD_CIPHER_GCM, c->enc, c->key, c->keylen,
+			       WD_CIPHER_SESS_NO_FALLBACK);
+	if (!s)
+		return -errno;
+	if (!c->enc)
+		memcpy(req.tag, in + len, BLK);
+	ret = wdp_cipher_do(s, &req);
+	wd_cipher_sess_free(s);
+	return ret;
+}
+
 /* TLS 1.2 record: explicit IV || text || tag, in place. */
 static int gcm_tls_record(struct aes_ctx *c, unsigned char *out, size_t *outl,
 			  size_t outsize, const unsigned char *in, size_t inl)
 {
 	size_t len = inl - GCM_TLS_EXPLICIT_IV - BLK;
 	unsigned char *stage;
-	struct wd_cipher_param p;
-	struct wd_msg msg;
 	int ok = 0, l, ret = -1;
 
 	c->tls_aad_len = 0;	/* one record per tlsaad */
@@ -549,21 +576,8 @@ static int gcm_tls_record(struct aes_ctx *c, unsigned char *out, size_t *outl,
 	    (stage = OPENSSL_malloc(GCM_TLS_AAD + len)) != NULL) {
 		memcpy(stage, c->tls_aad, GCM_TLS_AAD);
 		memcpy(stage + GCM_TLS_AAD, in, len);
-		wd_cipher_param_init(&p, WD_CIPHER_GCM, c->enc, c->key, c->keylen,
-				     c->iv, c->ivlen, BLK);
-		p.aad_len = GCM_TLS_AAD;
-		if (!c->enc)
-			memcpy(p.tag, in + len, BLK);
-		wd_cipher_msg_init(&msg, &p, 0, 0, stage, GCM_TLS_AAD + len, out,
-				   c->enc ? len + BLK : len);
-		ret = wdp_run(&msg, 0);
-		ret = ret ? ret : msg.status;
-		OPENSSL_cleanse(p.key, sizeof(p.key));
+		ret = gcm_tls_on_queue(c, stage, in, out, len);
 		OPENSSL_clear_free(stage, GCM_TLS_AAD + len);
-		if (!ret || ret == -EBADMSG)
-			wdp_count("aes-gcm", 1, GCM_TLS_AAD + len, msg.produced);
-		else
-			wd_alg_stats_add("aes-gcm", WD_ALG_ERRORS, 1);
 		ok = !ret;
 	}
 	if (ret && ret != -EBADMSG) {

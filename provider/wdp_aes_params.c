@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * wdp_aes_params.c - parameters of the AES contexts and the algorithm
- * table: one dispatch table per mode and key size, all carrying
- * "provider=wd".
+ * wdp_aes_params.c - the top of the AES files: parameters, init and
+ * duplication of the contexts, and the algorithm table (one dispatch table
+ * per mode and key size, all carrying "provider=wd"). It includes the
+ * modes (wdp_aes_modes.h: wdp_aes_block.c, wdp_aes_gcm.c), which include
+ * only the core (wdp_aes.h: wdp_aes.c); nothing includes this file.
  */
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/params.h>
 #include <openssl/proverr.h>
-#include "wdp_aes.h"
+#include "wdp_aes_modes.h"
 
-int wdp_aes_set_ctx_params(void *vctx, const OSSL_PARAM params[])
+static int aes_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 {
 	struct aes_ctx *c = vctx;
 	const OSSL_PARAM *p;
@@ -84,6 +86,131 @@ static int aes_get_ctx_params(void *vctx, OSSL_PARAM params[])
 		return 0;
 	return 1;
 }
+
+/* ------------------------------------------------------------------ */
+/* context life: init and copies                                       */
+
+static void *aes_dupctx(void *vctx)
+{
+	struct aes_ctx *src = vctx, *c = malloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	*c = *src;
+	/* a device session cannot be shared: the copy restarts in software */
+	c->sess = NULL;
+	c->wd_started = 0;
+	c->sw = NULL;
+	c->ctr = NULL;
+	c->aad = NULL;
+	c->stage = NULL;
+	c->aad_cap = c->stage_cap = 0;
+	if (src->aad_len) {
+		c->aad = malloc(src->aad_len);
+		if (!c->aad)
+			goto err;
+		memcpy(c->aad, src->aad, src->aad_len);
+		c->aad_cap = src->aad_len;
+	}
+	c->sw_keyed = 0;
+	c->sw_ivlen = 0;
+	if (src->sw) {
+		c->sw_keyed = src->sw_keyed;
+		c->sw_ivlen = src->sw_ivlen;
+		c->sw = EVP_CIPHER_CTX_new();
+		if (!c->sw || !EVP_CIPHER_CTX_copy(c->sw, src->sw))
+			goto err;
+	}
+	if (src->ctr) {
+		c->ctr = EVP_CIPHER_CTX_new();
+		if (!c->ctr || !EVP_CIPHER_CTX_copy(c->ctr, src->ctr))
+			goto err;
+	}
+	if (src->route == ROUTE_WD && c->mode == WD_CIPHER_GCM && !src->wd_started) {
+		/* a GCM session that has not sent anything can restart anywhere */
+		c->route = ROUTE_NONE;
+	} else if (src->route == ROUTE_WD &&
+		   !(c->mode == WD_CIPHER_GCM ? wdp_aes_gcm_to_sw(c) : wdp_aes_to_sw(c))) {
+		goto err;
+	}
+	return c;
+err:
+	wdp_aes_freectx(c);
+	return NULL;
+}
+
+static int aes_init(void *vctx, const unsigned char *key, size_t keylen,
+		    const unsigned char *iv, size_t ivlen,
+		    const OSSL_PARAM params[], int enc)
+{
+	struct aes_ctx *c = vctx;
+
+	/*
+	 * GCM mid-message and no new IV: the default provider goes on with the
+	 * message (its IV is in use); starting it again would reuse the IV.
+	 * With a new key or direction it cannot go on: the IV is spent.
+	 */
+	if (c->mode == WD_CIPHER_GCM && !iv && !c->gcm_final_done &&
+	    (c->route != ROUTE_NONE || c->aad_len)) {
+		if (!key && enc == c->enc)
+			return aes_set_ctx_params(c, params);
+		c->gcm_iv_spent = 1;
+	}
+	if (c->enc != enc)
+		c->sw_keyed = 0;	/* decryption keys differ (ECB, CBC) */
+	c->enc = enc;
+	if (!aes_set_ctx_params(c, params))
+		return 0;
+	if (iv) {
+		if (ivlen != c->ivlen) {
+			ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_IV_LENGTH);
+			return 0;
+		}
+		memcpy(c->iv, iv, ivlen);
+		memcpy(c->oiv, iv, ivlen < BLK ? ivlen : BLK);
+		c->iv_set = 1;
+		c->gcm_iv_spent = 0;
+	} else if (c->mode == WD_CIPHER_CTR && c->iv_set) {
+		/*
+		 * As the default provider: a re-init without an IV goes on from
+		 * the next counter block (CBC starts again from its IV).
+		 */
+		memcpy(c->iv, wdp_aes_updated_iv(c), BLK);
+	}
+	if (key) {
+		if (keylen != c->keylen) {
+			ERR_raise(ERR_LIB_PROV, PROV_R_INVALID_KEY_LENGTH);
+			return 0;
+		}
+		if (c->mode == WD_CIPHER_XTS &&
+		    !CRYPTO_memcmp(key, key + keylen / 2, keylen / 2) && enc) {
+			ERR_raise(ERR_LIB_PROV, PROV_R_XTS_DUPLICATED_KEYS);
+			return 0;
+		}
+		memcpy(c->key, key, keylen);
+		c->key_set = 1;
+		c->sw_keyed = 0;
+		c->tls_iv_fixed = 0;
+		c->tls_sw = 0;
+	}
+	wdp_aes_reset(c);
+	return 1;
+}
+
+static int aes_einit(void *vctx, const unsigned char *key, size_t keylen,
+		     const unsigned char *iv, size_t ivlen, const OSSL_PARAM params[])
+{
+	return aes_init(vctx, key, keylen, iv, ivlen, params, 1);
+}
+
+static int aes_dinit(void *vctx, const unsigned char *key, size_t keylen,
+		     const unsigned char *iv, size_t ivlen, const OSSL_PARAM params[])
+{
+	return aes_init(vctx, key, keylen, iv, ivlen, params, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* parameter tables and dispatch tables                                */
 
 static const OSSL_PARAM aes_ctx_gettable[] = {
 	OSSL_PARAM_size_t(OSSL_CIPHER_PARAM_KEYLEN, NULL),
@@ -228,16 +355,16 @@ static int aes_##kbits##_##mode##_get_params(OSSL_PARAM params[])	\
 static const OSSL_DISPATCH aes_##kbits##_##mode##_functions[] = {	\
 	{ OSSL_FUNC_CIPHER_NEWCTX, (void (*)(void))aes_##kbits##_##mode##_newctx }, \
 	{ OSSL_FUNC_CIPHER_FREECTX, (void (*)(void))wdp_aes_freectx },	\
-	{ OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))wdp_aes_dupctx },	\
-	{ OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))wdp_aes_einit }, \
-	{ OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))wdp_aes_dinit }, \
+	{ OSSL_FUNC_CIPHER_DUPCTX, (void (*)(void))aes_dupctx },	\
+	{ OSSL_FUNC_CIPHER_ENCRYPT_INIT, (void (*)(void))aes_einit }, \
+	{ OSSL_FUNC_CIPHER_DECRYPT_INIT, (void (*)(void))aes_dinit }, \
 	{ OSSL_FUNC_CIPHER_UPDATE, (void (*)(void))UPD },		\
 	{ OSSL_FUNC_CIPHER_FINAL, (void (*)(void))FIN },		\
 	{ OSSL_FUNC_CIPHER_CIPHER, (void (*)(void))CIPH },		\
 	{ OSSL_FUNC_CIPHER_GET_PARAMS, (void (*)(void))aes_##kbits##_##mode##_get_params }, \
 	{ OSSL_FUNC_CIPHER_GETTABLE_PARAMS, (void (*)(void))aes_gettable_params }, \
 	{ OSSL_FUNC_CIPHER_GET_CTX_PARAMS, (void (*)(void))aes_get_ctx_params }, \
-	{ OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))wdp_aes_set_ctx_params }, \
+	{ OSSL_FUNC_CIPHER_SET_CTX_PARAMS, (void (*)(void))aes_set_ctx_params }, \
 	{ OSSL_FUNC_CIPHER_GETTABLE_CTX_PARAMS, (void (*)(void))GETTABLE }, \
 	{ OSSL_FUNC_CIPHER_SETTABLE_CTX_PARAMS, (void (*)(void))SETTABLE }, \
 	{ 0, NULL }							\

@@ -18,7 +18,7 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include "wdp.h"
-#include "wd_env.h"
+#include "wd_config.h"
 
 #define WDP_RSA_NAMES		"RSA:rsaEncryption:1.2.840.113549.1.1.1"
 #define WDP_RSAPSS_NAMES	"RSA-PSS:RSASSA-PSS:1.2.840.113549.1.1.10"
@@ -109,7 +109,7 @@ static int kernel_aes_device(void)
 	for (i = 0; i < n && i < 8; i++)
 		if (devs[i].is_kernel && strstr(devs[i].algorithms, "aes-"))
 			found = 1;
-	if (found && wd_env_get("WD_DEVICE") && !strcmp(wd_env_get("WD_DEVICE"), "soft"))
+	if (found && !strcmp(wd_config_str(WD_CFG_DEVICE), "soft"))
 		found = 0;
 	__atomic_store_n(&answer, found, __ATOMIC_RELEASE);
 	return found;

@@ -38,6 +38,7 @@ void wdp_rsa_key_free(struct wdp_rsa_key *key)
 	if (!key)
 		return;
 	EVP_PKEY_free(key->pkey);
+	wd_rsa_sess_free(key->sess);
 	wd_rsa_key_clear(&key->wd_key);
 	pthread_mutex_destroy(&key->lock);
 	free(key);
@@ -79,6 +80,11 @@ static int key_format(struct wdp_rsa_key *key)
 	if (ok)
 		ok = wd_rsa_key_init(&key->wd_key, WD_RSA_PRIVATE_CRT,
 				     (const uint8_t *const *)comp, len) == 0;
+	/* the provider falls back and counts itself, per operation */
+	if (ok)
+		key->sess = wd_rsa_sess_new(&key->wd_key, WD_RSA_SESS_NO_FALLBACK |
+							  WD_RSA_SESS_NO_STATS);
+	ok = ok && key->sess;
 	for (i = 0; i < WD_RSA_NR_COMP; i++) {
 		if (comp[i])
 			OPENSSL_cleanse(comp[i], len[i]);
@@ -90,7 +96,6 @@ static int key_format(struct wdp_rsa_key *key)
 int wdp_rsa_private_raw(struct wdp_rsa_key *key, const char *alg,
 			const unsigned char *in, unsigned char *out)
 {
-	struct wd_msg msg;
 	size_t k;
 	int state, ret;
 
@@ -104,14 +109,11 @@ int wdp_rsa_private_raw(struct wdp_rsa_key *key, const char *alg,
 	if (state < 0)
 		return -EOPNOTSUPP;
 	k = key->wd_key.key_bytes;
-	wd_rsa_msg_init(&msg, &key->wd_key, 0, in, k, out, k);
-	ret = wdp_run(&msg, 1);
-	if (!ret)
-		ret = msg.status;
+	ret = wdp_rsa_do(key->sess, in, out, k);
 	if (ret) {
 		wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
 		return ret;
 	}
-	wdp_count(alg, 1, k, msg.produced);
+	wdp_count(alg, 1, k, k);
 	return 0;
 }

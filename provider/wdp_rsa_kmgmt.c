@@ -313,8 +313,6 @@ static const OSSL_PARAM *rsa_gen_settable_params(void *genctx, void *provctx)
 /* Generate on a queue; NULL when the device cannot (then: software). */
 static EVP_PKEY *gen_on_device(struct wdp_rsa_gen *g)
 {
-	size_t olen = wd_rsa_keygen_out_len((unsigned int)g->bits);
-	uint64_t req[WD_RSA_KEYGEN_REQ_LEN / 8 + 1];
 	BIGNUM *bn[WD_RSA_NR_COMP] = { 0 };
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
@@ -322,8 +320,6 @@ static EVP_PKEY *gen_on_device(struct wdp_rsa_gen *g)
 	EVP_PKEY_CTX *pc = NULL;
 	EVP_PKEY *pkey = NULL;
 	uint64_t e = 65537;
-	struct wd_msg msg;
-	uint8_t *blk;
 	int i;
 
 	if (g->pss || g->primes != 2 || !g->prov->offload ||
@@ -334,14 +330,9 @@ static EVP_PKEY *gen_on_device(struct wdp_rsa_gen *g)
 		return NULL;
 	if (g->e)
 		e = BN_get_word(g->e);
-	blk = malloc(olen);
-	if (!blk || wd_rsa_keygen_msg_init(&msg, req, (unsigned int)g->bits, e,
-					   blk, olen) ||
-	    wdp_run(&msg, 0) || msg.status ||
-	    wd_rsa_key_from_block(&key, blk, msg.produced)) {
-		wd_alg_stats_add("rsa-keygen", WD_ALG_ERRORS, 1);
+	/* libwd counts it under rsa-keygen, offloaded or an error */
+	if (wdp_rsa_keygen(&key, (unsigned int)g->bits, e))
 		goto out;
-	}
 	bld = OSSL_PARAM_BLD_new();
 	for (i = 0; bld && i < WD_RSA_NR_COMP; i++) {
 		size_t len;
@@ -356,8 +347,6 @@ static EVP_PKEY *gen_on_device(struct wdp_rsa_gen *g)
 	pc = EVP_PKEY_CTX_new_from_name(g->prov->libctx, "RSA", WDP_PROPQ_DEFAULT);
 	if (params && pc && EVP_PKEY_fromdata_init(pc) > 0)
 		EVP_PKEY_fromdata(pc, &pkey, EVP_PKEY_KEYPAIR, params);
-	if (pkey)
-		wdp_count("rsa-keygen", 1, 0, msg.produced);
 out:
 	EVP_PKEY_CTX_free(pc);
 	OSSL_PARAM_free(params);
@@ -365,9 +354,6 @@ out:
 	for (i = 0; i < WD_RSA_NR_COMP; i++)
 		BN_clear_free(bn[i]);
 	wd_rsa_key_clear(&key);
-	if (blk)
-		OPENSSL_cleanse(blk, olen);
-	free(blk);
 	return pkey;
 }
 
