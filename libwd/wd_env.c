@@ -2,8 +2,8 @@
 /*
  * wd_env.c - reading the environment: secure_getenv, so that a setuid,
  * setgid or file-capability program (AT_SECURE) honours no WD_* knob its
- * caller set (wd_env.h says why). The numeric and string helpers on top
- * of it are in wd_util.c.
+ * caller set (wd_env.h says why). The one parser on top of it is
+ * wd_config.c.
  */
 #include <stdlib.h>
 #include "wd_internal.h"

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wd_env.h - the one place libwd, the zlib shim and the provider read the
- * environment (every WD_* knob goes through here).
+ * wd_env.h - the one place libwd reads the environment. Every WD_* knob is
+ * a row of the configuration table (wd_config.h), which reads them all
+ * through wd_env_get(), once per process: use wd_config_long() and
+ * wd_config_str(), not this, for a knob. wd_env_get() stays exported for
+ * code that has not moved to the table yet.
  *
  * The shim and the provider run inside other people's programs, and when
  * the shim is installed as libz.so.1 or the provider is activated by a
