@@ -6,14 +6,15 @@
  * range, the component that uses it, the page that explains it and a
  * one-line meaning; doc/config.md is checked against it (`wdctl config
  * --list`), and `wdctl config` prints each knob's effective value and where
- * it came from. Three kinds of knob live in it:
+ * it came from. Four kinds of knob live in it:
  *
  *   WD_CFG_KIND_ENV      a WD_* environment variable, read by libwd here;
  *   WD_CFG_KIND_MODULE   a parameter of wd_soft.ko (set at modprobe; its
  *                        value is under /sys/module/wd_soft/parameters/);
  *   WD_CFG_KIND_OPENSSL  a key of the provider's [wd_sect] in openssl.cnf
  *                        (read by OpenSSL for each application).
- *   WD_CFG_KIND_SCRIPT   a variable read by the benchmark scripts (make bench).
+ *   WD_CFG_KIND_SCRIPT   a WD_* variable read by the benchmark scripts (make
+ *                        bench); libwd reads it too, so wdctl config shows it.
  *
  * Environment knobs: read once per process, all together, at the first
  * call of any getter below (thread-safe), and again at the first call in a
