@@ -132,7 +132,10 @@ static int cipher_finish(struct wd_cipher_sess *s, struct wd_cipher_req *req,
 	}
 	OPENSSL_cleanse(p->key, sizeof(p->key));
 	if (req->fell_back) {
+		if (req->fell_back == WD_SCHED_FELL_BACK_FAILED)
+			wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
 		wd_alg_stats_add(alg, WD_ALG_FALLBACK, 1);
+		req->fell_back = 1;
 		return ret;
 	}
 	/* a GCM tag mismatch is an answer, not a device error */

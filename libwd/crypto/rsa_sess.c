@@ -56,6 +56,8 @@ WD_EXPORT void wd_rsa_sess_free(struct wd_rsa_sess *s)
 static void rsa_count(const char *alg, int ret, int fell_back, const struct wd_msg *msg)
 {
 	if (fell_back) {
+		if (fell_back == WD_SCHED_FELL_BACK_FAILED)
+			wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
 		wd_alg_stats_add(alg, WD_ALG_FALLBACK, 1);
 	} else if (ret) {
 		wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);

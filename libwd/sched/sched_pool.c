@@ -309,7 +309,7 @@ int wd_sched_do(struct wd_sched_pool *p, struct wd_msg *msg, int cache,
 		int fallback, int *fell_back)
 {
 	struct wd_sched_q *sq = wd_sched_get(p);
-	int ret = -ENODEV;
+	int ret = -ENODEV, had_queue = sq != NULL;
 
 	if (fell_back)
 		*fell_back = 0;
@@ -322,7 +322,7 @@ int wd_sched_do(struct wd_sched_pool *p, struct wd_msg *msg, int cache,
 	if (!fallback || !p->fallback || !device_failed(ret, msg))
 		return ret;
 	if (fell_back)
-		*fell_back = 1;
+		*fell_back = had_queue ? WD_SCHED_FELL_BACK_FAILED : WD_SCHED_FELL_BACK_NO_QUEUE;
 	msg->ctx_id = 0;
 	return p->fallback(msg);
 }

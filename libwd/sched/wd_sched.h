@@ -100,9 +100,12 @@ int wd_sched_run(struct wd_sched_q *sq, struct wd_msg *msg);
  * session in msg->ctx_id. With fallback (and p->fallback set), a request
  * no queue could take, or that the device failed (an error other than an
  * answer, or msg->status -EIO/-ENODEV/-ENOMEM), is computed by
- * p->fallback(); *fell_back (if not NULL) says so. Returns 0 with
- * msg->status, or a negative errno.
+ * p->fallback(); *fell_back (if not NULL) says so: 0, or why
+ * (WD_SCHED_FELL_BACK_*, a device failure is worth an error count).
+ * Returns 0 with msg->status, or a negative errno.
  */
+#define WD_SCHED_FELL_BACK_NO_QUEUE	1
+#define WD_SCHED_FELL_BACK_FAILED	2
 int wd_sched_do(struct wd_sched_pool *p, struct wd_msg *msg, int cache,
 		int fallback, int *fell_back);
 

@@ -536,8 +536,13 @@ static int child_fallback(const char *how)
 			 how, evp_mode[m], err);
 		check(!good && err && !fb, what);
 	}
+	err = (int)alg_counter("rsa", WD_ALG_ERRORS);
 	check(rsa_ops(4, 0, NULL, &rfb) && rfb == 4, "RSA falls back to software, "
 	      "equal to the default's, counted as fallback");
+	err = (int)alg_counter("rsa", WD_ALG_ERRORS) - err;
+	/* a device that failed is an error too; no device is not */
+	snprintf(what, sizeof(what), "%s: %d RSA device errors counted", how, err);
+	check(err == (strcmp(how, "missing") ? 4 : 0), what);
 	check(!rsa_ops(1, WD_RSA_SESS_NO_FALLBACK, NULL, NULL), "RSA without fallback fails");
 	return child_failures;
 }
