@@ -12,6 +12,7 @@
  * check of doc/config.md.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,7 @@ static int cfg_parse_num(const char *s, int suffix, long *out)
 	if (suffix && (*end == 'k' || *end == 'K' || *end == 'm' || *end == 'M')) {
 		int shift = *end == 'k' || *end == 'K' ? 10 : 20;
 
-		if (n > (__LONG_MAX__ >> shift) || n < -(__LONG_MAX__ >> shift))
+		if (n > (LONG_MAX >> shift) || n < -(LONG_MAX >> shift))
 			return -1;
 		n <<= shift;
 		end++;
@@ -290,7 +291,15 @@ static void cfg_read_one(int id, int secure)
 	text = wd_env_get(k->name);
 	if (!text || !*text)
 		return;
-	v->raw = text;
+	/*
+	 * A copy: the environment's string may be changed or freed by the
+	 * application (putenv of its own buffer), and ours live as long as the
+	 * process (never freed: a fork child that reads again leaks one copy).
+	 */
+	v->raw = strdup(text);
+	if (!v->raw)
+		v->raw = text;
+	text = v->raw;
 	if (cfg_parse(k, text, v)) {
 		cfg_set_default(id, v);
 		v->src = WD_CFG_SRC_INVALID;

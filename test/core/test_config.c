@@ -61,6 +61,9 @@ static void check_table(void)
 	   "a module parameter is listed with its default, not read from the environment");
 }
 
+/* The application's own string, given with putenv(3) and changed later. */
+static char sysfs_env[] = "WD_SYSFS_CLASS=/tmp/wd-class-a";
+
 int main(void)
 {
 	pthread_t t[THREADS];
@@ -81,6 +84,7 @@ int main(void)
 	setenv("WD_RECV_SPIN_MAX_US", "", 1);		/* empty: unset */
 	unsetenv("WD_DEVICE");
 	unsetenv("WD_SOFT_FAULT");
+	putenv(sysfs_env);
 
 	for (i = 0; i < THREADS; i++)
 		if (pthread_create(&t[i], NULL, thread_read, &seen[i]))
@@ -126,6 +130,13 @@ int main(void)
 	   "/dev/shm"), "WD_SOFT_FAULT unset is NULL; WD_STATS_DIR as the environment says");
 	ok(wd_config_long(WD_CFG_DEVICE) == 0 && !wd_config_str(WD_CFG_SOFT_ENGINES),
 	   "a string knob has no number, a number knob no string");
+
+	/* the value is libwd's copy, not the application's string */
+	sysfs_env[sizeof(sysfs_env) - 2] = 'b';
+	ok(!strcmp(wd_config_str(WD_CFG_SYSFS_CLASS), "/tmp/wd-class-a") &&
+	   !strcmp(wd_config_raw(WD_CFG_SYSFS_CLASS), "/tmp/wd-class-a"),
+	   "a putenv string changed after the reading does not change the value (%s)",
+	   wd_config_str(WD_CFG_SYSFS_CLASS));
 
 	/* read once: a later change is not seen by this process... */
 	setenv("WD_SOFT_ENGINES", "5", 1);
