@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "wd_internal.h"
-#include "wd_config.h"
-#include "wd_fork.h"
 
 /* The kernel driver is linked in only when its area is built. */
 extern const struct wd_drv wd_uacce_drv __attribute__((weak));
