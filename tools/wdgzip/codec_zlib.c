@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * codec_zlib.c - the software engines: zlib raw deflate and inflate, and
- * the CRC-32 (ISA-L's when available: several times zlib's speed).
+ * codec_zlib.c - output buffers, the CRC-32 (ISA-L's when available:
+ * several times zlib's speed), and zlib's raw inflate, the software side
+ * of the inflater.
  */
 #include "config.h"
 
@@ -67,81 +68,6 @@ uint32_t gz_crc32(uint32_t crc, const uint8_t *buf, size_t len)
 uint32_t gz_crc32_combine(uint32_t crc_a, uint32_t crc_b, size_t len_b)
 {
 	return (uint32_t)crc32_combine(crc_a, crc_b, (z_off_t)len_b);
-}
-
-struct zdeflater {
-	z_stream s;
-};
-
-struct zdeflater *zdeflater_new(int level, const uint8_t *dict,
-				size_t dict_len)
-{
-	struct zdeflater *z = calloc(1, sizeof(*z));
-
-	if (!z)
-		return NULL;
-	if (deflateInit2(&z->s, level, Z_DEFLATED, -15, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK) {
-		free(z);
-		return NULL;
-	}
-	if (dict_len &&
-	    deflateSetDictionary(&z->s, dict, (uInt)dict_len) != Z_OK) {
-		zdeflater_free(z);
-		return NULL;
-	}
-	return z;
-}
-
-int zdeflater_block(struct zdeflater *z, const uint8_t *in, size_t len,
-		    int last, struct obuf *out)
-{
-	int flush = last ? Z_FINISH : Z_SYNC_FLUSH, ret;
-
-	z->s.next_in = (Bytef *)in;
-	do {
-		uInt chunk = len > (1u << 30) ? (1u << 30) : (uInt)len;
-		int f = chunk == len ? flush : Z_NO_FLUSH;
-
-		z->s.avail_in = chunk;
-		len -= chunk;
-		do {
-			size_t room = deflateBound(&z->s, z->s.avail_in) + 64;
-
-			if (obuf_reserve(out, room))
-				return CODEC_NO_MEMORY;
-			z->s.next_out = out->data + out->len;
-			z->s.avail_out = (uInt)(out->cap - out->len > UINT_MAX ?
-					UINT_MAX : out->cap - out->len);
-			room = z->s.avail_out;
-			ret = deflate(&z->s, f);
-			out->len += room - z->s.avail_out;
-			if (ret == Z_STREAM_ERROR)
-				return CODEC_DATA_ERROR;
-		} while (z->s.avail_out == 0 ||
-			 (f == Z_FINISH && ret != Z_STREAM_END));
-	} while (len);
-	return CODEC_OK;
-}
-
-int zdeflater_piece(struct zdeflater *z, const uint8_t *dict,
-		    size_t dict_len, const uint8_t *in, size_t len, int last,
-		    struct obuf *out)
-{
-	if (deflateReset(&z->s) != Z_OK)
-		return CODEC_DATA_ERROR;
-	if (dict_len &&
-	    deflateSetDictionary(&z->s, dict, (uInt)dict_len) != Z_OK)
-		return CODEC_DATA_ERROR;
-	return zdeflater_block(z, in, len, last, out);
-}
-
-void zdeflater_free(struct zdeflater *z)
-{
-	if (!z)
-		return;
-	deflateEnd(&z->s);
-	free(z);
 }
 
 struct zinflater {

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * compress.c - one gzip member from the input: header (name and mtime as
- * gzip stores them), the deflate data from the codec in large blocks (the
- * codec cuts each block in pieces for several engines), then CRC-32 and
- * length.
+ * gzip stores them), the raw deflate data of a wd_comp session, then
+ * CRC-32 and length.
  *
- * Three block buffers turn: the engines have two blocks (they take the
- * next block's pieces while the last pieces of the older one are still
- * being compressed), a helper thread reads the third and computes its
- * CRC, and this thread writes each block's output once it is complete.
+ * The session does the scheduling: it cuts the stream in chunks, primes
+ * each with the 32 KiB before it, spreads them over -p lanes (queues, each
+ * served by its own engine), joins their output in order, and codes in
+ * software what no device codes (wd_comp.h, libwd/comp/comp_par.c). It is
+ * set up with WD_COMP_F_CHUNKED, so the bytes depend on the input, the
+ * level and the cuts only: -p N, the engines and the timing change the
+ * speed, never a byte. With --rsyncable the cuts are content-defined
+ * (rsync.h) and handed to the session with wd_comp_sess_cut().
+ *
+ * Two block buffers turn: a helper thread reads one and computes its
+ * CRC while this thread feeds the other to the session and writes what
+ * comes out. The session copies what it takes, so a block is free again
+ * as soon as the session has taken all of it.
  */
 #include "config.h"
 
@@ -18,27 +26,40 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wd_comp.h"
 #include "codec.h"
 #include "gzheader.h"
 #include "inbuf.h"
+#include "rsync.h"
 #include "wdgzip.h"
 
 /*
- * Input per codec call: one piece per engine, at least 2 MiB. With two
- * blocks at the engines, every engine has a piece queued behind the one
- * it compresses, and the memory stays small: the pieces' output buffers
- * are reused while they are warm (a device checks every page it is given,
- * and a page touched for the first time is a fault).
+ * Chunks: each costs an engine a round trip and a priming, so big ones
+ * cost fewer, and at levels 2-9 they come out smaller; at level 1 the
+ * engine's coder (ISA-L) codes small chunks smaller (measured on a 100 MB
+ * tar of /usr/include, /usr/share and libraries: 256 KiB chunks 0.09%
+ * smaller than 1 MiB ones, in the same time). Inputs known to be small get
+ * small chunks, so that every lane has some. --rsyncable cuts at the
+ * latest RSYNC_MAX after the last cut, so its chunks are never cut by the
+ * size. Re-measure with `make -C tools bench-gzip`.
  */
+#define CHUNK		(1u << 20)
+#define CHUNK_SMALL	(256u << 10)
+#define SMALL_INPUT	(16u << 20)	/* regular inputs below: CHUNK_SMALL */
+#define LANES_MAX	64		/* wd_comp_setup.parallel's limit */
+/* Input per read: a chunk per lane, at least 2 MiB. */
 #define BLOCK_MIN	(2u << 20)
-#define NR_BLOCKS	3	/* two with the engines, one being read */
-/* Regular inputs smaller than this get small pieces (codec.h). */
-#define SMALL_INPUT	(16u << 20)
+#define NR_BLOCKS	2		/* one read, one fed to the session */
+/* Output is written out when less room than this is left. */
+#define OUT_BUF		(1u << 20)
+#define OUT_LOW		(64u << 10)
+
+_Static_assert(RSYNC_MAX <= CHUNK, "rsync cuts come before the size cuts");
 
 struct block {
 	int fd;
 	size_t size;		/* room in buf */
-	uint8_t *mem;		/* DEFLATER_HEADROOM, then buf */
+	uint8_t *mem;		/* RSYNC_WIN of history, then buf */
 	uint8_t *buf;
 	size_t len;		/* bytes read */
 	int err;		/* errno of a failed read, or 0 */
@@ -103,91 +124,173 @@ static void no_memory(void)
 	abort_gzip();
 }
 
-/* The input of one member and where it stands. */
-struct reader {
-	struct block blk[NR_BLOCKS];
-	unsigned int posted;	/* blocks handed to the deflater */
-	int eof;		/* the last block was posted */
-	uint32_t crc;
+/* The session failed where no device error can reach (wd_comp.h). */
+static void deflate_error(int err)
+{
+	if (err == -ENOMEM)
+		no_memory();
+	fprintf(stderr, "%s: compression failed: %s\n", program_name,
+		strerror(-err));
+	abort_gzip();
+}
+
+static unsigned int lanes_wanted(void)
+{
+	long n = opt.processes ? (long)opt.processes :
+		 sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > LANES_MAX ? LANES_MAX : (unsigned int)n;
+}
+
+/* One member's deflate data on its way out. */
+struct member {
+	struct gz_file *f;
+	struct wd_comp_sess *sess;
+	struct rsync rs;
+	struct obuf out;
 };
 
-/* Hand the block just read to the engines, start reading the next. */
-static void post_next(struct reader *r, struct deflater *d,
-		      struct gz_file *f)
+static void out_flush(struct member *m)
 {
-	struct block *b = &r->blk[r->posted % NR_BLOCKS];
+	write_all(m->f->ofd, m->out.data, m->out.len, m->f->ofname);
+	m->f->bytes_out += (int64_t)m->out.len;
+	m->out.len = 0;
+}
 
-	read_wait(b, f->ifname);
-	r->eof = b->len < b->size;
-	r->crc = gz_crc32_combine(r->crc, b->crc, b->len);
-	f->bytes_in += (int64_t)b->len;
-	if (deflater_post(d, b->buf, b->len, r->eof) != CODEC_OK)
-		no_memory();
-	r->posted++;
-	/* that buffer's block was collected before this one was posted */
-	if (!r->eof)
-		read_start(&r->blk[r->posted % NR_BLOCKS]);
+/* Hand in[0..len) to the session (flush: NO_FLUSH or FINISH). */
+static void feed(struct member *m, const uint8_t *in, size_t len, int flush)
+{
+	struct wd_comp_req req;
+	int ret;
+
+	if (!len && flush == WD_COMP_NO_FLUSH)
+		return;
+	for (;;) {
+		if (m->out.cap - m->out.len < OUT_LOW)
+			out_flush(m);
+		memset(&req, 0, sizeof(req));
+		req.src = in;
+		req.src_len = len;
+		req.dst = m->out.data + m->out.len;
+		req.dst_len = m->out.cap - m->out.len;
+		req.flush = flush;
+		ret = wd_comp_stream(m->sess, &req);
+		if (ret)
+			deflate_error(ret);
+		in += req.consumed;
+		len -= req.consumed;
+		m->out.len += req.produced;
+		if (flush == WD_COMP_FINISH ? req.end : len == 0)
+			return;
+		if (!req.consumed && !req.produced && !req.more &&
+		    req.dst_len >= OUT_LOW)
+			deflate_error(-EIO);	/* no progress: cannot be */
+	}
+}
+
+/* A block of input: cut where the content says with --rsyncable. */
+static void feed_block(struct member *m, const uint8_t *in, size_t len)
+{
+	int cut, ret;
+
+	if (!opt.rsyncable) {
+		feed(m, in, len, WD_COMP_NO_FLUSH);
+		return;
+	}
+	while (len) {
+		/* rsync_scan() reads the RSYNC_WIN bytes before in */
+		size_t n = rsync_scan(&m->rs, in, len, &cut);
+
+		feed(m, in, n, WD_COMP_NO_FLUSH);
+		if (cut && (ret = wd_comp_sess_cut(m->sess)) != 0)
+			deflate_error(ret);
+		in += n;
+		len -= n;
+	}
+}
+
+static struct wd_comp_sess *open_session(const struct gz_file *f,
+					 unsigned int lanes)
+{
+	struct wd_comp_setup setup;
+	struct wd_comp_sess *sess;
+	int ret;
+
+	memset(&setup, 0, sizeof(setup));
+	setup.op = WD_COMP_DEFLATE;
+	setup.format = WD_COMP_RAW;
+	setup.level = opt.level;
+	setup.parallel = lanes;
+	setup.chunk_size = CHUNK;
+	if (!opt.rsyncable && (opt.level == 1 || (f->ifile_size >= 0 &&
+						  f->ifile_size < SMALL_INPUT)))
+		setup.chunk_size = CHUNK_SMALL;
+	setup.flags = WD_COMP_F_CHUNKED;
+	ret = wd_comp_sess_alloc(&sess, &setup);
+	if (ret)
+		deflate_error(ret);
+	return sess;
 }
 
 int compress_file(struct gz_file *f)
 {
-	struct obuf out = { 0 };
-	struct reader r;
-	struct deflater *d;
-	unsigned int i, written = 0;
-	size_t piece, block;
-	int last;
+	struct block blk[NR_BLOCKS];
+	struct member m;
+	unsigned int lanes = lanes_wanted(), i, n;
+	size_t block = (size_t)lanes * CHUNK;
+	uint32_t crc = 0;
+	int eof;
 
-	memset(&r, 0, sizeof(r));
-	if (obuf_reserve(&out, 10 + strlen(f->ifname) + 1 + 8))
+	memset(&m, 0, sizeof(m));
+	memset(blk, 0, sizeof(blk));
+	m.f = f;
+	rsync_init(&m.rs);
+	if (obuf_reserve(&m.out, OUT_BUF))
 		no_memory();
-	out.len = gz_header(out.data,
-			    save_orig_name ? base_name(f->ifname) : NULL,
-			    header_mtime(f), opt.level);
-	f->header_bytes = (int64_t)out.len + 8;
-	piece = f->ifile_size >= 0 && f->ifile_size < SMALL_INPUT ?
-		DEFLATE_PIECE_SMALL : DEFLATE_PIECE;
-	d = deflater_new(opt.level, opt.processes, opt.rsyncable, piece);
-	if (!d)
-		no_memory();
-	block = (size_t)deflater_engines(d) * piece;
+	m.out.len = gz_header(m.out.data,
+			      save_orig_name ? base_name(f->ifname) : NULL,
+			      header_mtime(f), opt.level);
+	f->header_bytes = (int64_t)m.out.len + 8;
+	m.sess = open_session(f, lanes);
 	if (block < BLOCK_MIN)
 		block = BLOCK_MIN;
 	for (i = 0; i < NR_BLOCKS; i++) {
-		r.blk[i].fd = f->ifd;
-		r.blk[i].size = block;
-		/* the deflater's scratch room goes before each block */
-		r.blk[i].mem = malloc(DEFLATER_HEADROOM + block);
-		if (!r.blk[i].mem)
+		blk[i].fd = f->ifd;
+		blk[i].size = block;
+		blk[i].mem = calloc(1, RSYNC_WIN + block);
+		if (!blk[i].mem)
 			no_memory();
-		r.blk[i].buf = r.blk[i].mem + DEFLATER_HEADROOM;
+		blk[i].buf = blk[i].mem + RSYNC_WIN;
 	}
 	f->bytes_in = 0;
 	f->bytes_out = 0;
-	read_start(&r.blk[0]);
-	post_next(&r, d, f);
-	if (!r.eof)
-		post_next(&r, d, f);
-	do {
-		if (deflater_collect(d, &out) != CODEC_OK)
-			no_memory();
-		last = ++written == r.posted && r.eof;
-		if (last) {
-			if (obuf_reserve(&out, 8))
-				no_memory();
-			gz_trailer(out.data + out.len, r.crc,
-				   (uint64_t)f->bytes_in);
-			out.len += 8;
+	read_start(&blk[0]);
+	for (n = 0, eof = 0; !eof; n++) {
+		struct block *b = &blk[n % NR_BLOCKS], *next;
+
+		read_wait(b, f->ifname);
+		eof = b->len < b->size;
+		f->bytes_in += (int64_t)b->len;
+		next = &blk[(n + 1) % NR_BLOCKS];
+		if (!eof) {
+			/* the history rsync_scan() looks back into */
+			memcpy(next->mem, b->buf + b->len - RSYNC_WIN, RSYNC_WIN);
+			read_start(next);
 		}
-		write_all(f->ofd, out.data, out.len, f->ofname);
-		f->bytes_out += (int64_t)out.len;
-		out.len = 0;
-		if (!r.eof)
-			post_next(&r, d, f);
-	} while (!last);
-	deflater_free(d);
-	obuf_free(&out);
+		feed_block(&m, b->buf, b->len);
+		crc = gz_crc32_combine(crc, b->crc, b->len);
+	}
+	feed(&m, NULL, 0, WD_COMP_FINISH);
+	if (m.out.cap - m.out.len < 8)
+		out_flush(&m);
+	gz_trailer(m.out.data + m.out.len, crc, (uint64_t)f->bytes_in);
+	m.out.len += 8;
+	out_flush(&m);
+	wd_comp_sess_free(m.sess);
+	obuf_free(&m.out);
 	for (i = 0; i < NR_BLOCKS; i++)
-		free(r.blk[i].mem);
+		free(blk[i].mem);
 	return EXIT_OK;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fault_inject.c - a test-only LD_PRELOAD module that makes wd_comp fail
- * like a broken device, to prove wdgzip's fallback loses nothing.
+ * like a broken device, to prove that decompression's fallback (codec_wd.c)
+ * loses nothing. (Compression has no fallback of its own: a device error
+ * never reaches it through wd_comp_stream(), the session redoes the chunk;
+ * WD_SOFT_FAULT tests that.)
  *
  * WDGZIP_FAULT_AFTER=N: the first N calls of wd_comp_stream() go to the
  * device; every later one fails with -EIO, as a device error would.

@@ -12,8 +12,7 @@
  *   msg.c         diagnostics and the exit status
  *   inbuf.c       buffered input
  *   gzheader.c    gzip member header and trailer
- *   compress.c    compression driver
- *   deflater.c    pieces of one stream over several engines
+ *   compress.c    compression: a wd_comp session with -p lanes
  *   rsync.c       content-defined cut points (--rsyncable)
  *   replay.c      a copy of the input a device error may need again
  *   decompress.c  decompression driver (members, trailer, trailing data)
@@ -22,7 +21,7 @@
  *   unpack.c      pack(1) .z input
  *   unzip.c       the first entry of a .zip file
  *   list.c        the -l table
- *   codec_*.c     deflate/inflate engines behind codec.h
+ *   codec_*.c     the inflater (device, zlib fallback), CRC-32, buffers
  */
 #ifndef WDGZIP_H
 #define WDGZIP_H
