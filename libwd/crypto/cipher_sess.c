@@ -138,15 +138,7 @@ static int cipher_finish(struct wd_cipher_sess *s, struct wd_cipher_req *req,
 		req->fell_back = 1;
 		return ret;
 	}
-	/* a GCM tag mismatch is an answer, not a device error */
-	if (ret && ret != -EBADMSG) {
-		wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
-		return ret;
-	}
-	wd_alg_stats_add(alg, WD_ALG_OFFLOADED, 1);
-	wd_alg_stats_add(alg, WD_ALG_BYTES_IN, msg->consumed);
-	wd_alg_stats_add(alg, WD_ALG_BYTES_OUT, msg->produced);
-	return ret;
+	return wd_cipher_count(alg, msg, ret);
 }
 
 WD_EXPORT int wd_cipher_do(struct wd_cipher_sess *s, struct wd_cipher_req *req)

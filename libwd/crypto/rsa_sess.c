@@ -53,27 +53,12 @@ WD_EXPORT void wd_rsa_sess_free(struct wd_rsa_sess *s)
 	free(s);
 }
 
-static void rsa_count(const char *alg, int ret, int fell_back, const struct wd_msg *msg)
-{
-	if (fell_back) {
-		if (fell_back == WD_SCHED_FELL_BACK_FAILED)
-			wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
-		wd_alg_stats_add(alg, WD_ALG_FALLBACK, 1);
-	} else if (ret) {
-		wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
-	} else {
-		wd_alg_stats_add(alg, WD_ALG_OFFLOADED, 1);
-		wd_alg_stats_add(alg, WD_ALG_BYTES_IN, msg->consumed);
-		wd_alg_stats_add(alg, WD_ALG_BYTES_OUT, msg->produced);
-	}
-}
-
 static int rsa_finish(struct wd_rsa_sess *s, struct wd_msg *msg, int ret, int fell_back)
 {
 	if (!ret)
 		ret = msg->status;
 	if (!(s->flags & WD_RSA_SESS_NO_STATS))
-		rsa_count("rsa", ret, fell_back, msg);
+		wd_rsa_count("rsa", ret, fell_back, msg);
 	return ret;
 }
 
@@ -126,7 +111,7 @@ static int keygen_done(struct keygen_state *ks, struct wd_msg *msg, int ret)
 		ret = msg->status;
 	if (!ret)
 		ret = wd_rsa_key_from_block(ks->key, ks->out, msg->produced);
-	rsa_count("rsa-keygen", ret, 0, msg);
+	wd_rsa_count("rsa-keygen", ret, 0, msg);
 	OPENSSL_clear_free(ks->out, ks->out_len);
 	ks->out = NULL;
 	return ret;

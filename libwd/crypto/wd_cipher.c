@@ -71,6 +71,19 @@ WD_EXPORT void wd_cipher_msg_init(struct wd_msg *msg,
 	msg->param_len = sizeof(*p);
 }
 
+int wd_cipher_count(const char *alg, const struct wd_msg *msg, int ret)
+{
+	/* a GCM tag mismatch is an answer, not a device error */
+	if (ret && ret != -EBADMSG) {
+		wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
+		return ret;
+	}
+	wd_alg_stats_add(alg, WD_ALG_OFFLOADED, 1);
+	wd_alg_stats_add(alg, WD_ALG_BYTES_IN, msg->consumed);
+	wd_alg_stats_add(alg, WD_ALG_BYTES_OUT, msg->produced);
+	return ret;
+}
+
 WD_EXPORT int wd_cipher_run(struct wd_queue *q, struct wd_msg *msg)
 {
 	const struct wd_cipher_param *p = msg->param;
@@ -85,13 +98,5 @@ WD_EXPORT int wd_cipher_run(struct wd_queue *q, struct wd_msg *msg)
 	}
 	if (!alg)
 		return ret;
-	/* a GCM tag mismatch is an answer, not a device error */
-	if (ret && ret != -EBADMSG) {
-		wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
-		return ret;
-	}
-	wd_alg_stats_add(alg, WD_ALG_OFFLOADED, 1);
-	wd_alg_stats_add(alg, WD_ALG_BYTES_IN, msg->consumed);
-	wd_alg_stats_add(alg, WD_ALG_BYTES_OUT, msg->produced);
-	return ret;
+	return wd_cipher_count(alg, msg, ret);
 }

@@ -26,6 +26,18 @@ OSSL_LIB_CTX *wd_crypto_libctx(void);
 int wd_cipher_param_check(const struct wd_cipher_param *p);
 int wd_rsa_param_check(const struct wd_rsa_param *p, size_t param_len);
 
+/*
+ * Count one answered cipher request under alg: errors, or offloaded with
+ * its bytes (a GCM tag mismatch is an answer). Returns ret.
+ */
+int wd_cipher_count(const char *alg, const struct wd_msg *msg, int ret);
+
+/*
+ * Count one RSA request under alg: fell_back (WD_SCHED_FELL_BACK_*, or 0
+ * when the device answered), errors, or offloaded with its bytes.
+ */
+void wd_rsa_count(const char *alg, int ret, int fell_back, const struct wd_msg *msg);
+
 /* Bytes of the components that follow a checked header. */
 size_t wd_rsa_param_comp_len(const struct wd_rsa_param *p);
 

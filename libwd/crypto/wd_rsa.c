@@ -8,6 +8,7 @@
 #include <string.h>
 #include "wd_internal.h"
 #include "wd_crypto_internal.h"
+#include "sched/wd_sched.h"
 #include "wd_ring_check.h"
 
 /* Largest component: n or d of an 8192-bit key. */
@@ -187,6 +188,21 @@ WD_EXPORT int wd_rsa_keygen_msg_init(struct wd_msg *msg, void *req,
 	return 0;
 }
 
+void wd_rsa_count(const char *alg, int ret, int fell_back, const struct wd_msg *msg)
+{
+	if (fell_back) {
+		if (fell_back == WD_SCHED_FELL_BACK_FAILED)
+			wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
+		wd_alg_stats_add(alg, WD_ALG_FALLBACK, 1);
+	} else if (ret) {
+		wd_alg_stats_add(alg, WD_ALG_ERRORS, 1);
+	} else {
+		wd_alg_stats_add(alg, WD_ALG_OFFLOADED, 1);
+		wd_alg_stats_add(alg, WD_ALG_BYTES_IN, msg->consumed);
+		wd_alg_stats_add(alg, WD_ALG_BYTES_OUT, msg->produced);
+	}
+}
+
 WD_EXPORT int wd_rsa_run(struct wd_queue *q, struct wd_msg *msg)
 {
 	void *done;
@@ -197,12 +213,6 @@ WD_EXPORT int wd_rsa_run(struct wd_queue *q, struct wd_msg *msg)
 		ret = wd_recv_sync(q, &done);
 		ret = ret == 1 ? (done == msg ? msg->status : -EIO) : ret;
 	}
-	if (ret) {
-		wd_alg_stats_add("rsa", WD_ALG_ERRORS, 1);
-		return ret;
-	}
-	wd_alg_stats_add("rsa", WD_ALG_OFFLOADED, 1);
-	wd_alg_stats_add("rsa", WD_ALG_BYTES_IN, msg->consumed);
-	wd_alg_stats_add("rsa", WD_ALG_BYTES_OUT, msg->produced);
-	return 0;
+	wd_rsa_count("rsa", ret, 0, msg);
+	return ret;
 }
