@@ -324,11 +324,7 @@ static void test_counters(void)
 int main(void)
 {
 	tap_plan(0);
-	/* every stream that can be offloaded is (small ones too) */
-	setenv("WD_ZLIB", "force", 1);
-	if (load_real())
-		tap_bail("no real zlib");
-	corpus = td_corpus(CORPUS);
+	zs_begin();
 	ok(!strcmp(zlibVersion(), "1.2.13") && zlibCompileFlags() != 0,
 	   "zlibVersion() %s, zlibCompileFlags() %lx", zlibVersion(), zlibCompileFlags());
 	test_roundtrips();

@@ -196,11 +196,7 @@ static void test_gz(void)
 int main(void)
 {
 	tap_plan(0);
-	/* every stream that can be offloaded is (small ones too) */
-	setenv("WD_ZLIB", "force", 1);
-	if (load_real())
-		tap_bail("no real zlib");
-	corpus = td_corpus(CORPUS);
+	zs_begin();
 	test_dictionaries();
 	test_headers_params();
 	test_deflate_copy();

@@ -452,11 +452,7 @@ static void test_truncated_blocks(void)
 int main(void)
 {
 	tap_plan(0);
-	/* every stream that can be offloaded is (small ones too) */
-	setenv("WD_ZLIB", "force", 1);
-	if (load_real())
-		tap_bail("no real zlib");
-	corpus = td_corpus(CORPUS);
+	zs_begin();
 	test_bad_input();
 	test_error_messages();
 	test_window_8();

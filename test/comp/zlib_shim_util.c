@@ -8,6 +8,9 @@
 #include <dlfcn.h>
 #include <string.h>
 #include <zlib.h>
+#include <stdlib.h>
+#include "tap.h"
+#include "comp_data.h"
 #include "zlib_shim_util.h"
 
 struct zs_real real;
@@ -28,6 +31,14 @@ int load_real(void)
 	*(void **)&real.inflateEnd = dlsym(h, "inflateEnd");
 	*(void **)&real.inflateSetDictionary = dlsym(h, "inflateSetDictionary");
 	return 0;
+}
+
+void zs_begin(void)
+{
+	setenv("WD_ZLIB", "force", 1);
+	if (load_real())
+		tap_bail("no real zlib");
+	corpus = td_corpus(CORPUS);
 }
 
 int inflate_all(int shim, int wbits, const uint8_t *in, size_t len,

@@ -33,6 +33,13 @@ extern uint8_t *corpus;
 int load_real(void);
 
 /*
+ * What each program's main does first: WD_ZLIB=force (every stream that
+ * can be offloaded is, small ones too), the real zlib loaded (or bail out),
+ * the corpus made.
+ */
+void zs_begin(void);
+
+/*
  * Inflate all of in (whole buffers) with the shim (shim=1) or zlib: the
  * last return code (999: Z_DATA_ERROR without a message), the output
  * length, and optionally the input left and the check.

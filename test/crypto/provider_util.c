@@ -17,6 +17,8 @@
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
+#include <openssl/err.h>
+#include "tap.h"
 #include "provider_util.h"
 
 OSSL_LIB_CTX *wdctx;
@@ -205,4 +207,12 @@ int load_wd(const char *path)
 	good = OSSL_LIB_CTX_load_config(wdctx, cnf) && OSSL_PROVIDER_available(wdctx, "wd");
 	unlink(cnf);
 	return good;
+}
+
+void load_wd_or_bail(const char *path)
+{
+	if (load_wd(path))
+		return;
+	ERR_print_errors_fp(stdout);
+	tap_bail("cannot load wd.so from the build tree");
 }

@@ -24,6 +24,8 @@ const char *wd_module_dir(void);
  * takes the queues too. 1 when wd is available.
  */
 int load_wd(const char *path);
+/* load_wd(path), or print OpenSSL's errors and bail out of the TAP run. */
+void load_wd_or_bail(const char *path);
 
 /*
  * Run this program again as "<program> mode" under WD_SOFT_FAULT=fault

@@ -446,10 +446,7 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "rsa-sva"))
 		return load_wd(path) && rsa_sva() ? 0 : 1;
 	tap_plan(0);
-	if (!load_wd(path)) {
-		ERR_print_errors_fp(stdout);
-		tap_bail("cannot load wd.so from the build tree");
-	}
+	load_wd_or_bail(path);
 	check_alone(path);
 	sign0 = alg_counter("rsa-sign", WD_ALG_OFFLOADED);
 	dec0 = alg_counter("rsa-decrypt", WD_ALG_OFFLOADED);

@@ -202,10 +202,7 @@ static void check_aes_all(void)
 int main(void)
 {
 	tap_plan(0);
-	if (!load_wd(wd_module_dir())) {
-		ERR_print_errors_fp(stdout);
-		tap_bail("cannot load wd.so from the build tree");
-	}
+	load_wd_or_bail(wd_module_dir());
 	check_aes_all();
 	OSSL_LIB_CTX_free(wdctx);
 	return tap_exit();

@@ -527,10 +527,7 @@ int main(int argc, char **argv)
 		return load_wd(path) && async_rsa(&r, 0) && async_rsa(&r, 1) ? 0 : 1;
 	}
 	tap_plan(0);
-	if (!load_wd(path)) {
-		ERR_print_errors_fp(stdout);
-		tap_bail("cannot load wd.so from the build tree");
-	}
+	load_wd_or_bail(path);
 	/* the keys test_provider checks the import of (its 1024 and 2048) */
 	def1k = EVP_RSA_gen(1024);
 	def2k = EVP_RSA_gen(2048);
