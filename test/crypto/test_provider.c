@@ -329,33 +329,6 @@ static void check_keygen(void)
  * the soft engine need not probe the caller's pages. Counted from the
  * queues' own counters in the stats file, by mode.
  */
-struct mode_requests {
-	const char *mode;
-	uint64_t n;
-};
-
-static int mode_requests_cb(const struct wd_stats_file *f, void *arg)
-{
-	struct mode_requests *m = arg;
-	int i;
-
-	if (f->pid != getpid())
-		return 0;
-	for (i = 0; i < WD_STATS_MAX_QUEUES; i++)
-		if (f->queues[i].in_use && !strcmp(f->queues[i].mode, m->mode))
-			m->n += f->queues[i].requests;
-	return 1;
-}
-
-/* Requests sent so far on this process's open queues of mode ("sva", "share"). */
-static uint64_t mode_requests(const char *mode)
-{
-	struct mode_requests m = { mode, 0 };
-
-	wd_stats_scan(mode_requests_cb, &m);
-	return m.n;
-}
-
 #define STAGED_SIGNS	20
 
 /* Sign STAGED_SIGNS times with wd and default: how many are equal. */

@@ -390,33 +390,6 @@ static int rsa_ops(int n, unsigned int flags, struct wd_async *a, int *fell_back
 	return good;
 }
 
-/* Requests sent so far on this process's open queues of mode ("sva", "share"). */
-struct mode_requests {
-	const char *mode;
-	uint64_t n;
-};
-
-static int mode_requests_cb(const struct wd_stats_file *f, void *arg)
-{
-	struct mode_requests *m = arg;
-	int i;
-
-	if (f->pid != getpid())
-		return 0;
-	for (i = 0; i < WD_STATS_MAX_QUEUES; i++)
-		if (f->queues[i].in_use && !strcmp(f->queues[i].mode, m->mode))
-			m->n += f->queues[i].requests;
-	return 1;
-}
-
-static uint64_t mode_requests(const char *mode)
-{
-	struct mode_requests m = { mode, 0 };
-
-	wd_stats_scan(mode_requests_cb, &m);
-	return m.n;
-}
-
 static void check_rsa(void)
 {
 	uint64_t share = mode_requests("share"), off = alg_counter("rsa", WD_ALG_OFFLOADED);
