@@ -10,8 +10,6 @@
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
-#include <openssl/rsa.h>
 #include "wd_internal.h"
 #include "wd_crypto_internal.h"
 
@@ -98,81 +96,33 @@ int wd_cipher_sw(struct wd_msg *msg)
 	return 0;
 }
 
-static const char *const rsa_names[WD_RSA_NR_COMP] = {
-	OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
-	OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
-	OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
-	OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
-};
-
-/* The key of a checked parameter block, as an EVP_PKEY of the default provider. */
-static EVP_PKEY *sw_rsa_pkey(const struct wd_rsa_param *p)
-{
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	BIGNUM *bn[WD_RSA_NR_COMP] = { 0 };
-	const uint8_t *c = p->comp;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *pc = NULL;
-	EVP_PKEY *pkey = NULL;
-	int i, ok = bld != NULL;
-
-	for (i = 0; ok && i < WD_RSA_NR_COMP; c += p->len[i], i++) {
-		if (!p->len[i])
-			continue;
-		bn[i] = BN_bin2bn(c, (int)p->len[i], NULL);
-		ok = bn[i] && OSSL_PARAM_BLD_push_BN(bld, rsa_names[i], bn[i]);
-	}
-	if (ok)
-		params = OSSL_PARAM_BLD_to_param(bld);
-	if (params)
-		pc = EVP_PKEY_CTX_new_from_name(wd_crypto_libctx(), "RSA", WD_CRYPTO_PROPQ);
-	if (pc && EVP_PKEY_fromdata_init(pc) > 0)
-		EVP_PKEY_fromdata(pc, &pkey, p->op == WD_RSA_PUBLIC ?
-				  EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR, params);
-	EVP_PKEY_CTX_free(pc);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	for (i = 0; i < WD_RSA_NR_COMP; i++)
-		BN_clear_free(bn[i]);
-	return pkey;
-}
-
 int wd_rsa_sw(struct wd_msg *msg)
 {
 	const struct wd_rsa_param *p = msg->param;
-	size_t k, outlen;
-	uint8_t in[WD_RSA_MAX_BITS / 8];
+	const uint8_t *comp = p->comp;
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey;
-	int ok = 0;
+	long k;
+	int ret;
 
 	msg->produced = msg->consumed = 0;
 	msg->status = -EINVAL;
 	if (wd_rsa_param_check(p, msg->param_len) || p->op == WD_RSA_KEYGEN)
 		return p->op == WD_RSA_KEYGEN ? -EOPNOTSUPP : 0;
-	k = p->len[WD_RSA_N];
-	if (msg->src_len > k || msg->dst_len < k)
+	k = wd_rsa_ossl_check(p, comp, msg->src_len, msg->dst_len);
+	if (k < 0) {
+		msg->status = (int)k;
 		return 0;
-	/* the device reads the input as a number: left pad it to bytes(n) */
-	memset(in, 0, k - msg->src_len);
-	memcpy(in + k - msg->src_len, msg->src, msg->src_len);
-	pkey = sw_rsa_pkey(p);
-	if (pkey)
-		ctx = EVP_PKEY_CTX_new_from_pkey(wd_crypto_libctx(), pkey, WD_CRYPTO_PROPQ);
-	outlen = k;
-	if (ctx && p->op == WD_RSA_PUBLIC)
-		ok = EVP_PKEY_encrypt_init(ctx) > 0 &&
-		     EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0 &&
-		     EVP_PKEY_encrypt(ctx, msg->dst, &outlen, in, k) > 0;
-	else if (ctx)
-		ok = EVP_PKEY_decrypt_init(ctx) > 0 &&
-		     EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0 &&
-		     EVP_PKEY_decrypt(ctx, msg->dst, &outlen, in, k) > 0;
+	}
+	pkey = wd_rsa_ossl_pkey(p, comp);
+	if (!pkey)
+		return 0;
+	ret = wd_rsa_ossl_raw(&ctx, pkey, p->op == WD_RSA_PRIVATE_CRT, msg->src,
+			      msg->src_len, (size_t)k, msg->dst);
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(pkey);
-	OPENSSL_cleanse(in, k);
-	if (ok && outlen == k) {
-		msg->status = 0;
+	msg->status = ret;
+	if (!ret) {
 		msg->produced = (uint32_t)k;
 		msg->consumed = (uint32_t)msg->src_len;
 	}

@@ -42,6 +42,23 @@ void wd_rsa_count(const char *alg, int ret, int fell_back, const struct wd_msg *
 size_t wd_rsa_param_comp_len(const struct wd_rsa_param *p);
 
 /*
+ * RSA arithmetic of the device format (rsa_ossl.c), for the soft device and
+ * the sessions' fallback alike:
+ *  - wd_rsa_ossl_check: k = bytes(n) for a request of src_len into dst_len
+ *    bytes, or -EINVAL / -ENOSPC as the device answers;
+ *  - wd_rsa_ossl_pkey: the key of a checked block (comp: its components),
+ *    NULL if OpenSSL refuses it or n is outside the device's sizes;
+ *  - wd_rsa_ossl_raw: dst = src ^ (d or e) mod n, k bytes; *op_ctx is set
+ *    up on first use (a caller may keep it with the key). 0 or -errno.
+ */
+extern const char *const wd_rsa_ossl_names[WD_RSA_NR_COMP];
+long wd_rsa_ossl_check(const struct wd_rsa_param *p, const uint8_t *comp,
+		       size_t src_len, size_t dst_len);
+EVP_PKEY *wd_rsa_ossl_pkey(const struct wd_rsa_param *p, const uint8_t *comp);
+int wd_rsa_ossl_raw(EVP_PKEY_CTX **op_ctx, EVP_PKEY *pkey, int private,
+		    const uint8_t *src, size_t src_len, size_t k, uint8_t *dst);
+
+/*
  * Software fallbacks of the sessions (crypto_sw.c): compute a stateless
  * request in the caller, setting msg->status, produced and consumed as
  * the device would. Return 0, or -EOPNOTSUPP (RSA key generation).

@@ -15,19 +15,11 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include "soft_engine.h"
 #include "crypto/wd_crypto_internal.h"
 
 const char soft_rsa_algs[] = "rsa";
-
-static const char *const rsa_param_names[WD_RSA_NR_COMP] = {
-	OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
-	OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
-	OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
-	OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
-};
 
 /* A session's cached key: the block it came from, and its prepared form. */
 struct rsa_state {
@@ -48,40 +40,6 @@ static void rsa_state_free(void *arg)
 	EVP_PKEY_free(st->pkey);
 	free(st->comp);
 	free(st);
-}
-
-static EVP_PKEY *rsa_pkey_new(const struct wd_rsa_param *p, const uint8_t *comp)
-{
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	BIGNUM *bn[WD_RSA_NR_COMP] = { 0 };
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *pc = NULL;
-	EVP_PKEY *pkey = NULL;
-	int i, ok = bld != NULL;
-
-	for (i = 0; ok && i < WD_RSA_NR_COMP; comp += p->len[i], i++) {
-		if (!p->len[i])
-			continue;
-		bn[i] = BN_bin2bn(comp, (int)p->len[i], NULL);
-		ok = bn[i] && OSSL_PARAM_BLD_push_BN(bld, rsa_param_names[i], bn[i]);
-	}
-	/* the modulus size the device accepts, whatever the block claims */
-	ok = ok && BN_num_bits(bn[WD_RSA_N]) >= (int)WD_RSA_MIN_BITS &&
-	     BN_num_bits(bn[WD_RSA_N]) <= (int)WD_RSA_MAX_BITS;
-	if (ok)
-		params = OSSL_PARAM_BLD_to_param(bld);
-	if (params)
-		pc = EVP_PKEY_CTX_new_from_name(wd_crypto_libctx(), "RSA",
-						WD_CRYPTO_PROPQ);
-	if (pc && EVP_PKEY_fromdata_init(pc) > 0)
-		EVP_PKEY_fromdata(pc, &pkey, p->op == WD_RSA_PUBLIC ?
-				  EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEYPAIR, params);
-	EVP_PKEY_CTX_free(pc);
-	OSSL_PARAM_free(params);
-	for (i = 0; i < WD_RSA_NR_COMP; i++)
-		BN_clear_free(bn[i]);
-	OSSL_PARAM_BLD_free(bld);
-	return pkey;
 }
 
 /* The prepared key of this request: cached in the session when there is one. */
@@ -108,7 +66,7 @@ static int rsa_key_get(struct soft_queue *q, const struct wd_sqe *sqe,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	st->pkey = rsa_pkey_new(p, comp);
+	st->pkey = wd_rsa_ossl_pkey(p, comp);
 	st->comp = malloc(comp_len);
 	if (!st->pkey || !st->comp) {
 		int ret = st->pkey ? -ENOMEM : -EINVAL;
@@ -131,55 +89,23 @@ static int rsa_key_get(struct soft_queue *q, const struct wd_sqe *sqe,
 	return 0;
 }
 
-/* out = in ^ (e or d) mod n, in and out exactly k bytes. */
-static int rsa_raw(struct rsa_state *st, const uint8_t *in, size_t k, uint8_t *out)
-{
-	int private = st->hdr.op == WD_RSA_PRIVATE_CRT;
-	size_t outlen = k;
-
-	if (!st->op_ctx) {
-		/* kept with the cached key: set up once per key, not per request */
-		st->op_ctx = EVP_PKEY_CTX_new_from_pkey(wd_crypto_libctx(), st->pkey,
-							WD_CRYPTO_PROPQ);
-		if (!st->op_ctx ||
-		    (private ? EVP_PKEY_decrypt_init(st->op_ctx) :
-			       EVP_PKEY_encrypt_init(st->op_ctx)) <= 0 ||
-		    EVP_PKEY_CTX_set_rsa_padding(st->op_ctx, RSA_NO_PADDING) <= 0) {
-			EVP_PKEY_CTX_free(st->op_ctx);
-			st->op_ctx = NULL;
-			return -ENOMEM;
-		}
-	}
-	if ((private ? EVP_PKEY_decrypt(st->op_ctx, out, &outlen, in, k) :
-		       EVP_PKEY_encrypt(st->op_ctx, out, &outlen, in, k)) <= 0 ||
-	    outlen != k)
-		return -EINVAL;
-	return 0;
-}
-
 static long rsa_exp(struct soft_queue *q, const struct wd_sqe *sqe,
 		    const struct wd_rsa_param *p, const uint8_t *comp,
 		    const uint8_t *src, uint8_t *dst)
 {
 	struct rsa_state *tmp = NULL, *key;
-	uint8_t in[WD_RSA_MAX_BITS / 8];
-	size_t k = p->len[WD_RSA_N];
+	long k = wd_rsa_ossl_check(p, comp, sqe->src_len, sqe->dst_len);
 	long ret;
 
-	/* n without a leading zero byte, so that k = bytes(n) */
-	if (!k || !comp[0] || sqe->src_len > k)
-		return -EINVAL;
-	if (sqe->dst_len < k)
-		return -ENOSPC;
+	if (k < 0)
+		return k;
 	ret = rsa_key_get(q, sqe, p, comp, &key, &tmp);
 	if (ret)
 		return ret;
-	memset(in, 0, k - sqe->src_len);
-	memcpy(in + k - sqe->src_len, src, sqe->src_len);
-	ret = rsa_raw(key, in, k, dst);
-	OPENSSL_cleanse(in, k);
+	ret = wd_rsa_ossl_raw(&key->op_ctx, key->pkey, key->hdr.op == WD_RSA_PRIVATE_CRT,
+			      src, sqe->src_len, (size_t)k, dst);
 	rsa_state_free(tmp);
-	return ret ? ret : (long)k;
+	return ret ? ret : k;
 }
 
 /* Write the new key as a WD_RSA_PRIVATE_CRT block; returns its size. */
@@ -195,7 +121,7 @@ static long rsa_key_export(EVP_PKEY *pkey, unsigned int bits, uint8_t *dst,
 		BIGNUM *bn = NULL;
 		size_t n;
 
-		if (!EVP_PKEY_get_bn_param(pkey, rsa_param_names[i], &bn)) {
+		if (!EVP_PKEY_get_bn_param(pkey, wd_rsa_ossl_names[i], &bn)) {
 			ret = -EINVAL;
 			break;
 		}

@@ -492,6 +492,28 @@ static int child_noevent(void)
 	return child_failures;
 }
 
+/*
+ * Requests of the wrong size get the device's answer (wd_rsa.h) whoever
+ * computes them: -ENOSPC for out shorter than n, -EINVAL for in longer.
+ * The software fallback once answered -EINVAL to both.
+ */
+static void rsa_bad_sizes(const char *how)
+{
+	struct wd_rsa_sess *priv = wd_rsa_sess_new(&rsa_priv, 0);
+	uint8_t in[257], out[257];
+	char what[160];
+	int small, big;
+
+	rsa_input(in);
+	small = priv ? wd_rsa_do(priv, in, 256, out, 255) : -ENOMEM;
+	memset(in, 0, sizeof(in));
+	big = priv ? wd_rsa_do(priv, in, 257, out, 257) : -ENOMEM;
+	snprintf(what, sizeof(what), "%s: RSA into 255 bytes answers -ENOSPC (%d), "
+		 "257 bytes of input -EINVAL (%d)", how, small, big);
+	check(small == -ENOSPC && big == -EINVAL, what);
+	wd_rsa_sess_free(priv);
+}
+
 static int child_fallback(const char *how)
 {
 	int m, fb, err, good, rfb = 0;
@@ -517,6 +539,7 @@ static int child_fallback(const char *how)
 	snprintf(what, sizeof(what), "%s: %d RSA device errors counted", how, err);
 	check(err == (strcmp(how, "missing") ? 4 : 0), what);
 	check(!rsa_ops(1, WD_RSA_SESS_NO_FALLBACK, NULL, NULL), "RSA without fallback fails");
+	rsa_bad_sizes(how);
 	return child_failures;
 }
 
@@ -559,6 +582,7 @@ int main(int argc, char **argv)
 	check(stream_gcm_cbc(NULL), "GCM (AAD, 3 pieces, tag snapshot) and CBC (3 pieces) "
 	      "streams equal the default's one-shot");
 	check_rsa();
+	rsa_bad_sizes("device");
 	check_async();
 	check_fork();
 	ok(run_child(argv[0], "noshare", "noshare"),
