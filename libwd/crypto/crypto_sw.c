@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include "wd_internal.h"
 #include "wd_crypto_internal.h"
+#include "wd_ring_check.h"
 
 static const char *const sw_mode[WD_CIPHER_MODE_MAX] = {
 	"ECB", "CBC", "CTR", "XTS", "GCM"
@@ -51,9 +52,9 @@ int wd_cipher_sw(struct wd_msg *msg)
 
 	msg->status = 0;
 	msg->produced = msg->consumed = 0;
-	if (msg->ctx_id || wd_cipher_param_check(p) || p->aad_len > msg->src_len ||
-	    text > (1u << 30) || ((p->mode == WD_CIPHER_ECB || p->mode == WD_CIPHER_CBC) &&
-				    text % WD_CIPHER_BLOCK)) {
+	if (msg->ctx_id || wd_check_cipher_param(p) || wd_check_cipher_key(p) ||
+	    wd_check_cipher_len(p->mode, p->aad_len, (uint32_t)msg->src_len) ||
+	    text > (1u << 30)) {
 		msg->status = -EINVAL;
 		return 0;
 	}
