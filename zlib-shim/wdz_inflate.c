@@ -233,6 +233,7 @@ WDZ_EXPORT int inflateReset2(z_streamp strm, int windowBits)
 		if (s->sess)
 			wd_comp_sess_free(s->sess);
 		s->sess = NULL;
+		wdz_zr_end(s);		/* while the state still says REDO */
 		s->st.inf = WDZ_INF_UNDECIDED;
 		s->format = fmt;
 		s->wb = wb;
