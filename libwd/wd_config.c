@@ -265,6 +265,44 @@ static int cfg_parse(const struct wd_cfg_info *k, const char *text, struct cfg_v
 	return -1;
 }
 
+/*
+ * A copy of a value's text: the environment's string may be changed or
+ * freed by the application (putenv of its own buffer). Copies live as long
+ * as the process, because a string handed out before a fork may still be
+ * held in the child that reads its environment again: the child reuses an
+ * equal copy, and keeps a replaced one on the retired list (reachable, so
+ * not a leak), never frees it.
+ */
+static char *cfg_copies[WD_CFG_NR];
+static struct cfg_retired {
+	struct cfg_retired *next;
+	char *text;
+} *cfg_retired;
+
+static const char *cfg_copy(int id, const char *text)
+{
+	struct cfg_retired *r;
+	char *c;
+
+	if (cfg_copies[id] && !strcmp(cfg_copies[id], text))
+		return cfg_copies[id];
+	c = strdup(text);
+	if (!c)
+		return text;
+	if (cfg_copies[id]) {
+		r = malloc(sizeof(*r));
+		if (!r) {
+			free(c);
+			return text;
+		}
+		r->text = cfg_copies[id];
+		r->next = cfg_retired;
+		cfg_retired = r;
+	}
+	cfg_copies[id] = c;
+	return c;
+}
+
 static void cfg_read_one(int id, int secure)
 {
 	const struct wd_cfg_info *k = &cfg_table[id];
@@ -291,14 +329,7 @@ static void cfg_read_one(int id, int secure)
 	text = wd_env_get(k->name);
 	if (!text || !*text)
 		return;
-	/*
-	 * A copy: the environment's string may be changed or freed by the
-	 * application (putenv of its own buffer), and ours live as long as the
-	 * process (never freed: a fork child that reads again leaks one copy).
-	 */
-	v->raw = strdup(text);
-	if (!v->raw)
-		v->raw = text;
+	v->raw = cfg_copy(id, text);
 	text = v->raw;
 	if (cfg_parse(k, text, v)) {
 		cfg_set_default(id, v);
