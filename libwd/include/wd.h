@@ -21,25 +21,10 @@
  * which only forgets it. The child may request queues of its own. Queue file
  * descriptors are opened with O_CLOEXEC.
  *
- * Configuration (environment, read once per process):
- *   WD_DEVICE        auto (default: kernel devices first, then the soft
- *                    device), soft, kernel, or a device name.
- *   WD_SOFT_ENGINES  number of soft engine threads (default: online CPUs).
- *   WD_SOFT_SPIN_US  how long an idle soft engine polls before it sleeps
- *                    (default 200).
- *   WD_SOFT_AFFINITY auto (default: bind each soft engine to one of the
- *                    process's CPUs when it has enough) or off.
- *   WD_RECV_SPIN_MAX_US  how long wd_recv_sync() may poll, yielding, for a
- *                    queue with one request in flight whose requests take
- *                    about that long or less, before it sleeps (default
- *                    2000; 0: 20 us only, then sleep).
- *   WD_SYSFS_CLASS   where kernel devices are looked for
- *                    (default /sys/class/uacce).
- *   WD_STATS_DIR     where per-process counter files live (default /dev/shm);
- *                    "off" disables them.
- *   WD_SOFT_FAULT    fault injection in the soft device, for tests:
- *                    missing, error=N, vanish=N, slow=US, busy=N
- *                    (libwd/soft/soft_fault.c has the details).
+ * Configuration: the WD_* environment variables (WD_DEVICE,
+ * WD_SOFT_ENGINES, WD_STATS_DIR, ...), read once per process at libwd's
+ * first use (a fork child reads its own), are one table with their types,
+ * defaults and ranges: wd_config.h, `wdctl config` and doc/config.md.
  */
 #ifndef WD_H
 #define WD_H
